@@ -1,0 +1,1 @@
+//! The one exporter driver: sending queue, retry with backoff, timeout.

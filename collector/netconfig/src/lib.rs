@@ -1,0 +1,1 @@
+//! Shared network settings: TLS, compression, server and client endpoints.

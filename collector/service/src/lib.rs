@@ -1,0 +1,1 @@
+//! Config resolution, the pipeline graph, lifecycle and internal telemetry.

@@ -1,1 +1,7 @@
-//! Shared network settings: TLS, compression, server and client endpoints.
+//! Network settings shared by receivers and exporters, written once: body
+//! compression, TLS, and the endpoint forms otelcol accepts.
+
+pub mod compression;
+pub mod tls;
+
+pub use compression::Compression;

@@ -1,0 +1,1 @@
+//! TLS settings (otelcol's `tls:` block). Owned by the exporters' work: client side first.

@@ -1,0 +1,16 @@
+//! The components this binary is built with: the crates `builder.yaml` lists.
+
+use sonde_service::Registry;
+
+pub fn registry() -> Registry {
+    Registry {
+        receivers: vec![sonde_receiver_otlp::factory()],
+        processors: vec![sonde_processor_batch::factory(), sonde_processor_memory_limiter::factory()],
+        exporters: vec![
+            sonde_exporter_otlp::factory(),
+            sonde_exporter_otlphttp::factory(),
+            sonde_exporter_debug::factory(),
+        ],
+        extensions: vec![sonde_extension_health_check::factory()],
+    }
+}

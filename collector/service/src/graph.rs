@@ -141,17 +141,33 @@ impl Graph {
         Ok(())
     }
 
-    /// Receivers first (no new data), then processors (flush), exporters (drain), extensions.
+    /// Receivers first (no new data), then processors first-to-last (a flushing batch
+    /// finds its successor running), then exporters (drain), then extensions.
     pub async fn shutdown(&self) {
-        let mut order = self.in_start_order();
-        order.reverse();
-        // Processors must stop first-to-last so a flushing batch finds its successor running.
-        let (mut procs, others): (Vec<_>, Vec<_>) =
-            order.into_iter().partition(|(k, _, _)| *k == "processor");
-        procs.reverse();
-        let (receivers, rest): (Vec<_>, Vec<_>) =
-            others.into_iter().partition(|(k, _, _)| *k == "receiver");
-        for (kind, id, c) in receivers.into_iter().chain(procs).chain(rest) {
+        let lifecycle = |c: &Arc<dyn ConsumerComponent>| c.clone() as Arc<dyn Lifecycle>;
+        let order = self
+            .receivers
+            .iter()
+            .rev()
+            .map(|(id, c)| ("receiver", id, c.clone()))
+            .chain(
+                self.processors
+                    .iter()
+                    .map(|(id, c)| ("processor", id, lifecycle(c))),
+            )
+            .chain(
+                self.exporters
+                    .iter()
+                    .rev()
+                    .map(|(id, c)| ("exporter", id, lifecycle(c))),
+            )
+            .chain(
+                self.extensions
+                    .iter()
+                    .rev()
+                    .map(|(id, c)| ("extension", id, c.clone())),
+            );
+        for (kind, id, c) in order {
             match tokio::time::timeout(SHUTDOWN_BUDGET, c.shutdown()).await {
                 Ok(Ok(())) => tracing::debug!("stopped {kind} {id}"),
                 Ok(Err(err)) => tracing::warn!("error stopping {kind} {id}: {err}"),

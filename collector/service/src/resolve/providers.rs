@@ -22,9 +22,11 @@ pub(super) fn retrieve(source: &str, env: Env) -> Result<Value, ResolveError> {
             (format!("env:{rest}"), text)
         }
         Some("yaml") => ("yaml:".to_string(), rest.to_string()),
-        Some(other) => return Err(ResolveError::Retrieve(format!(
+        Some(other) => {
+            return Err(ResolveError::Retrieve(format!(
             "scheme \"{other}\" is not supported for uri \"{source}\" (supported: file, env, yaml)"
-        ))),
+        )))
+        }
     };
     serde_yaml::from_str(&text).map_err(|e| ResolveError::Parse {
         source_name: name,

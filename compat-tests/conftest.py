@@ -1,0 +1,60 @@
+"""Fixtures shared by every compat test: the sonde binary, sonde processes that are
+always cleaned up, free ports, and OTLP sinks."""
+
+import os
+
+import pytest
+
+from sondetest.configs import Ports
+from sondetest.process import Sonde, default_binary
+from sondetest.sink import GrpcSink, HttpSink
+
+
+@pytest.fixture(scope="session")
+def sonde_bin() -> str:
+    path = default_binary()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"no sonde binary at {path}: build it with `cargo build -p sonde` "
+                    "or point SONDE_BIN at one", pytrace=False)
+    return path
+
+
+@pytest.fixture
+def ports() -> Ports:
+    return Ports()
+
+
+@pytest.fixture
+def start_sonde(sonde_bin, tmp_path):
+    """`start_sonde(config, ports, ...)` starts a sonde and waits until it is ready.
+    Every process is killed at the end of the test whatever happened, and its log
+    is printed (pytest shows it when the test fails)."""
+    started: list[Sonde] = []
+
+    def start(config, ports: Ports | None = None, *, name: str = "sonde",
+              wait_ports=None, **kwargs) -> Sonde:
+        sonde = Sonde(sonde_bin, tmp_path, name=f"{name}-{len(started)}")
+        started.append(sonde)
+        if ports is not None:
+            kwargs.setdefault("health_port", ports.health)
+            wait_ports = [ports.grpc, ports.http] if wait_ports is None else wait_ports
+        return sonde.start(config, wait_ports=wait_ports or [], **kwargs)
+
+    yield start
+    for sonde in started:
+        sonde.kill()
+        print(f"----- {sonde.name} log -----\n{sonde.log()}")
+
+
+@pytest.fixture
+def grpc_sink():
+    sink = GrpcSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def http_sink():
+    sink = HttpSink().start()
+    yield sink
+    sink.stop()

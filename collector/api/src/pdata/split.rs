@@ -127,3 +127,155 @@ impl Splittable for Metric {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::pdata::{
+        metrics::v1 as m, trace::v1 as t, ExportMetricsServiceRequest, ExportTraceServiceRequest,
+        Payload,
+    };
+
+    fn traces(shape: &[&[usize]]) -> Payload {
+        // shape[r][s] = number of spans in scope s of resource r; span names say where they came from.
+        Payload::Traces(ExportTraceServiceRequest {
+            resource_spans: shape
+                .iter()
+                .enumerate()
+                .map(|(r, scopes)| t::ResourceSpans {
+                    schema_url: format!("r{r}"),
+                    scope_spans: scopes
+                        .iter()
+                        .enumerate()
+                        .map(|(s, n)| t::ScopeSpans {
+                            schema_url: format!("s{s}"),
+                            spans: (0..*n)
+                                .map(|i| t::Span {
+                                    name: format!("{r}.{s}.{i}"),
+                                    ..Default::default()
+                                })
+                                .collect(),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                })
+                .collect(),
+        })
+    }
+
+    fn layout(p: &Payload) -> Vec<(String, String, Vec<String>)> {
+        let Payload::Traces(r) = p else { panic!() };
+        r.resource_spans
+            .iter()
+            .flat_map(|rs| {
+                rs.scope_spans.iter().map(move |ss| {
+                    (
+                        rs.schema_url.clone(),
+                        ss.schema_url.clone(),
+                        ss.spans.iter().map(|s| s.name.clone()).collect(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_spans_across_resources_and_scopes() {
+        let mut p = traces(&[&[2, 3], &[4]]);
+        assert_eq!(p.item_count(), 9);
+        let front = p.split_front(3);
+        assert_eq!(
+            layout(&front),
+            vec![
+                (
+                    "r0".into(),
+                    "s0".into(),
+                    vec!["0.0.0".into(), "0.0.1".into()]
+                ),
+                ("r0".into(), "s1".into(), vec!["0.1.0".into()])
+            ]
+        );
+        assert_eq!(
+            layout(&p),
+            vec![
+                (
+                    "r0".into(),
+                    "s1".into(),
+                    vec!["0.1.1".into(), "0.1.2".into()]
+                ),
+                (
+                    "r1".into(),
+                    "s0".into(),
+                    (0..4).map(|i| format!("1.0.{i}")).collect()
+                ),
+            ]
+        );
+        let rest = p.split_front(100);
+        assert_eq!(rest.item_count(), 6);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn splits_metric_data_points_keeping_the_metric_header() {
+        let sum = m::Metric {
+            name: "requests".into(),
+            unit: "1".into(),
+            data: Some(m::metric::Data::Sum(m::Sum {
+                data_points: (0..5)
+                    .map(|i| m::NumberDataPoint {
+                        time_unix_nano: i,
+                        ..Default::default()
+                    })
+                    .collect(),
+                aggregation_temporality: 2,
+                is_monotonic: true,
+            })),
+            ..Default::default()
+        };
+        let mut p = Payload::Metrics(ExportMetricsServiceRequest {
+            resource_metrics: vec![m::ResourceMetrics {
+                scope_metrics: vec![m::ScopeMetrics {
+                    metrics: vec![sum],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        });
+        let front = p.split_front(2);
+        let (Payload::Metrics(f), Payload::Metrics(b)) = (&front, &p) else {
+            panic!()
+        };
+        let fm = &f.resource_metrics[0].scope_metrics[0].metrics[0];
+        let bm = &b.resource_metrics[0].scope_metrics[0].metrics[0];
+        assert_eq!((fm.name.as_str(), fm.unit.as_str()), ("requests", "1"));
+        let (Some(m::metric::Data::Sum(fs)), Some(m::metric::Data::Sum(bs))) = (&fm.data, &bm.data)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            fs.data_points
+                .iter()
+                .map(|d| d.time_unix_nano)
+                .collect::<Vec<_>>(),
+            vec![0, 1]
+        );
+        assert_eq!(
+            bs.data_points
+                .iter()
+                .map(|d| d.time_unix_nano)
+                .collect::<Vec<_>>(),
+            vec![2, 3, 4]
+        );
+        assert_eq!((fs.aggregation_temporality, fs.is_monotonic), (2, true));
+        assert_eq!((front.item_count(), p.item_count()), (2, 3));
+    }
+
+    #[test]
+    fn merge_refuses_another_signal() {
+        let mut a = traces(&[&[1]]);
+        assert!(a.merge(traces(&[&[2]])).is_ok());
+        assert_eq!(a.item_count(), 3);
+        let logs = Payload::empty(crate::pdata::Signal::Logs);
+        assert_eq!(a.merge(logs.clone()), Err(logs));
+    }
+}

@@ -173,9 +173,9 @@ def test_sdk_roundtrip(exporter, ports, start_sonde, grpc_sink, http_sink):
             sent[signal].extend(request for request, _ in exports)
 
     expected_counts = {s: sum(count_items(s, r) for r in reqs) for s, reqs in sent.items()}
-    # 6 spans + 1 logging span per protocol; 5 log records per protocol.
-    assert expected_counts["traces"] == 14
-    assert expected_counts["logs"] == 10
+    # Per protocol: 5 spans + 1 around a log call; 8 points collected twice (flush and
+    # shutdown); 5 log records.
+    assert expected_counts == {"traces": 12, "metrics": 32, "logs": 10}
     for signal, count in expected_counts.items():
         assert sink.wait_for_items(signal, count) == count, signal
 

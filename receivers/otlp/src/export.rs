@@ -33,10 +33,6 @@ impl Exporter {
         self.consumers.get(signal).is_some()
     }
 
-    pub fn include_metadata(&self) -> bool {
-        self.include_metadata
-    }
-
     /// Hands `payload` to its pipeline. The peer address always travels with it (the
     /// autotag processor needs it); headers only when `include_metadata` is on.
     pub async fn export(

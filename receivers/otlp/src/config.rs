@@ -54,7 +54,8 @@ impl Default for GrpcConfig {
 
 impl GrpcConfig {
     pub fn max_recv_msg_size(&self) -> usize {
-        usize::try_from(self.max_recv_msg_size_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+        usize::try_from(self.max_recv_msg_size_mib.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -118,7 +119,9 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
 {
-    Ok(Some(Option::<T>::deserialize(deserializer)?.unwrap_or_default()))
+    Ok(Some(
+        Option::<T>::deserialize(deserializer)?.unwrap_or_default(),
+    ))
 }
 
 /// otelcol makes a relative path absolute (`logs` serves `/logs`).
@@ -214,8 +217,8 @@ mod tests {
             err.to_string(),
             "protocols::grpc::endpoint: address nope: missing port in address"
         );
-        let err = decode::<Config>(&yaml("protocols: {grpc: {max_recv_msg_size_mib: -1}}"))
-            .unwrap_err();
+        let err =
+            decode::<Config>(&yaml("protocols: {grpc: {max_recv_msg_size_mib: -1}}")).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("protocols::grpc::max_recv_msg_size_mib: invalid value"),

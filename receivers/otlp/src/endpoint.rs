@@ -45,7 +45,10 @@ impl Endpoint {
     /// name resolves to.
     pub async fn resolve(&self) -> io::Result<SocketAddr> {
         if self.host.is_empty() {
-            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), self.port));
+            return Ok(SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                self.port,
+            ));
         }
         if self.host.eq_ignore_ascii_case("localhost") {
             return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port));
@@ -61,9 +64,10 @@ impl Endpoint {
 
     /// Resolves and binds, with Go's wording on failure.
     pub async fn bind(&self) -> Result<TcpListener, String> {
-        let addr = self.resolve().await.map_err(|e| {
-            format!("listen tcp {}:{}: {}", self.host, self.port, go_words(&e))
-        })?;
+        let addr = self
+            .resolve()
+            .await
+            .map_err(|e| format!("listen tcp {}:{}: {}", self.host, self.port, go_words(&e)))?;
         TcpListener::bind(addr)
             .await
             .map_err(|e| format!("listen tcp {addr}: {}", go_words(&e)))
@@ -108,7 +112,11 @@ mod tests {
 
     #[tokio::test]
     async fn localhost_is_ipv4_loopback() {
-        let a = Endpoint::parse("localhost:0").unwrap().resolve().await.unwrap();
+        let a = Endpoint::parse("localhost:0")
+            .unwrap()
+            .resolve()
+            .await
+            .unwrap();
         assert_eq!(a, "127.0.0.1:0".parse().unwrap());
         let a = Endpoint::parse(":7").unwrap().resolve().await.unwrap();
         assert_eq!(a, "0.0.0.0:7".parse().unwrap());
@@ -116,7 +124,11 @@ mod tests {
 
     #[tokio::test]
     async fn bind_error_names_the_address() {
-        let first = Endpoint::parse("127.0.0.1:0").unwrap().bind().await.unwrap();
+        let first = Endpoint::parse("127.0.0.1:0")
+            .unwrap()
+            .bind()
+            .await
+            .unwrap();
         let port = first.local_addr().unwrap().port();
         let err = Endpoint::parse(&format!("localhost:{port}"))
             .unwrap()

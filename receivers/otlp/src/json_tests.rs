@@ -2,7 +2,7 @@
 
 use super::*;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue, KeyValueList};
-use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point, exemplar};
+use opentelemetry_proto::tonic::metrics::v1::{exemplar, metric, number_data_point};
 
 fn traces(json: &str) -> sonde_api::pdata::ExportTraceServiceRequest {
     match decode(Signal::Traces, json.as_bytes()).unwrap() {
@@ -62,10 +62,19 @@ fn span_fields() {
     let span = &ss.spans[0];
     assert_eq!(
         span.trace_id,
-        [0x5b, 0x8e, 0xff, 0xf7, 0x98, 0x03, 0x81, 0x03, 0xd2, 0x69, 0xb6, 0x33, 0x81, 0x3f, 0xc6, 0x0c]
+        [
+            0x5b, 0x8e, 0xff, 0xf7, 0x98, 0x03, 0x81, 0x03, 0xd2, 0x69, 0xb6, 0x33, 0x81, 0x3f,
+            0xc6, 0x0c
+        ]
     );
-    assert_eq!(span.span_id, [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74]);
-    assert_eq!(span.parent_span_id, [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x73]);
+    assert_eq!(
+        span.span_id,
+        [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74]
+    );
+    assert_eq!(
+        span.parent_span_id,
+        [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x73]
+    );
     assert_eq!(span.trace_state, "a=b");
     assert_eq!(span.flags, 257);
     assert_eq!(span.kind, 2);
@@ -100,7 +109,10 @@ fn span_fields() {
     assert_eq!(span.dropped_attributes_count, 3);
     assert_eq!(span.events[0].time_unix_nano, 5);
     assert_eq!(span.events[0].name, "ev");
-    assert_eq!(span.links[0].span_id, [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x75]);
+    assert_eq!(
+        span.links[0].span_id,
+        [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x75]
+    );
     assert_eq!(span.links[0].flags, 1);
     let status = span.status.as_ref().unwrap();
     assert_eq!((status.code, status.message.as_str()), (2, "boom"));
@@ -123,13 +135,22 @@ fn metric_points_take_ints_as_strings_or_numbers() {
     );
     let ms = &m.resource_metrics[0].scope_metrics[0].metrics;
     assert_eq!(ms.len(), 5);
-    assert_eq!((ms[0].unit.as_str(), ms[0].description.as_str()), ("1", "d"));
+    assert_eq!(
+        (ms[0].unit.as_str(), ms[0].description.as_str()),
+        ("1", "d")
+    );
     let Some(metric::Data::Gauge(g)) = &ms[0].data else {
         panic!("{:?}", ms[0].data)
     };
-    assert_eq!(g.data_points[0].value, Some(number_data_point::Value::AsDouble(2.5)));
+    assert_eq!(
+        g.data_points[0].value,
+        Some(number_data_point::Value::AsDouble(2.5))
+    );
     assert_eq!(g.data_points[0].time_unix_nano, 10);
-    assert_eq!(g.data_points[1].value, Some(number_data_point::Value::AsInt(-3)));
+    assert_eq!(
+        g.data_points[1].value,
+        Some(number_data_point::Value::AsInt(-3))
+    );
     assert_eq!(g.data_points[1].start_time_unix_nano, 1);
 
     let Some(metric::Data::Sum(s)) = &ms[1].data else {
@@ -137,7 +158,10 @@ fn metric_points_take_ints_as_strings_or_numbers() {
     };
     assert_eq!((s.aggregation_temporality, s.is_monotonic), (2, true));
     let p = &s.data_points[0];
-    assert_eq!((p.value, p.flags), (Some(number_data_point::Value::AsInt(9)), 1));
+    assert_eq!(
+        (p.value, p.flags),
+        (Some(number_data_point::Value::AsInt(9)), 1)
+    );
     let ex = &p.exemplars[0];
     assert_eq!(ex.value, Some(exemplar::Value::AsInt(4)));
     assert_eq!(ex.time_unix_nano, 2);
@@ -150,7 +174,10 @@ fn metric_points_take_ints_as_strings_or_numbers() {
     };
     let p = &h.data_points[0];
     assert_eq!(h.aggregation_temporality, 1);
-    assert_eq!((p.count, p.sum, p.min, p.max), (6, Some(12.5), Some(1.0), Some(5.5)));
+    assert_eq!(
+        (p.count, p.sum, p.min, p.max),
+        (6, Some(12.5), Some(1.0), Some(5.5))
+    );
     assert_eq!(p.bucket_counts, vec![1, 2, 3]);
     assert_eq!(p.explicit_bounds, vec![1.0, 2.0]);
     assert_eq!(p.exemplars[0].value, Some(exemplar::Value::AsDouble(1.25)));
@@ -159,7 +186,10 @@ fn metric_points_take_ints_as_strings_or_numbers() {
         panic!("{:?}", ms[3].data)
     };
     let p = &e.data_points[0];
-    assert_eq!((p.count, p.scale, p.zero_count, p.zero_threshold), (7, -2, 1, 0.5));
+    assert_eq!(
+        (p.count, p.scale, p.zero_count, p.zero_threshold),
+        (7, -2, 1, 0.5)
+    );
     let pos = p.positive.as_ref().unwrap();
     assert_eq!((pos.offset, pos.bucket_counts.clone()), (-1, vec![2, 3]));
     assert_eq!(p.negative.as_ref().unwrap().bucket_counts, vec![1]);
@@ -169,7 +199,10 @@ fn metric_points_take_ints_as_strings_or_numbers() {
     };
     let p = &q.data_points[0];
     assert_eq!((p.count, p.sum), (3, 6.0));
-    assert_eq!((p.quantile_values[0].quantile, p.quantile_values[0].value), (0.5, 2.0));
+    assert_eq!(
+        (p.quantile_values[0].quantile, p.quantile_values[0].value),
+        (0.5, 2.0)
+    );
 }
 
 #[test]

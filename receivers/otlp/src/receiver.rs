@@ -99,8 +99,7 @@ impl Lifecycle for OtlpReceiver {
             let max = cfg.max_recv_msg_size();
             let (host, id, stop) = (host.clone(), self.id.clone(), stop_rx.clone());
             running.tasks.push(tokio::spawn(async move {
-                if let Err(err) = crate::grpc::serve(listener, exporter, max, stopped(stop)).await
-                {
+                if let Err(err) = crate::grpc::serve(listener, exporter, max, stopped(stop)).await {
                     host.report_fatal(&id, format!("OTLP/gRPC server failed: {err}"));
                 }
             }));
@@ -108,7 +107,8 @@ impl Lifecycle for OtlpReceiver {
         if let Some((listener, cfg)) = http {
             running.http_addr = listener.local_addr().ok();
             let exporter = self.exporter("http", cfg.include_metadata);
-            let (host, id, stop, cfg) = (host.clone(), self.id.clone(), stop_rx.clone(), cfg.clone());
+            let (host, id, stop, cfg) =
+                (host.clone(), self.id.clone(), stop_rx.clone(), cfg.clone());
             running.tasks.push(tokio::spawn(async move {
                 if let Err(err) = crate::http::serve(listener, &cfg, exporter, stopped(stop)).await
                 {
@@ -139,7 +139,10 @@ impl Lifecycle for OtlpReceiver {
         };
         let _ = running.stop.send(true);
         for mut task in running.tasks {
-            if tokio::time::timeout(DRAIN_TIMEOUT, &mut task).await.is_err() {
+            if tokio::time::timeout(DRAIN_TIMEOUT, &mut task)
+                .await
+                .is_err()
+            {
                 tracing::warn!(receiver = %self.id, "in-flight requests still running after {DRAIN_TIMEOUT:?}; cutting them off");
                 task.abort();
             }

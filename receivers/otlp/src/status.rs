@@ -118,9 +118,9 @@ fn json_duration(d: Duration) -> String {
     let nanos = d.subsec_nanos();
     if nanos == 0 {
         format!("{}s", d.as_secs())
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         format!("{}.{:03}s", d.as_secs(), nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         format!("{}.{:06}s", d.as_secs(), nanos / 1_000)
     } else {
         format!("{}.{:09}s", d.as_secs(), nanos)
@@ -136,7 +136,11 @@ mod tests {
     fn consume_errors_map_like_otelcol() {
         let cases = [
             (ConsumeError::retryable("full"), Code::Unavailable, 503),
-            (ConsumeError::throttled("slow"), Code::ResourceExhausted, 429),
+            (
+                ConsumeError::throttled("slow"),
+                Code::ResourceExhausted,
+                429,
+            ),
             (ConsumeError::permanent("bad"), Code::InvalidArgument, 400),
         ];
         for (err, code, http) in cases {

@@ -195,7 +195,13 @@ async fn malformed_bodies_are_400_with_a_status() {
         "invalid protobuf body: failed to decode Protobuf message: invalid varint"
     );
 
-    let answer = post(r.http_url(), "/v1/metrics", JSON, b"{\"resourceMetrics\":".to_vec()).await;
+    let answer = post(
+        r.http_url(),
+        "/v1/metrics",
+        JSON,
+        b"{\"resourceMetrics\":".to_vec(),
+    )
+    .await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.header("content-type"), Some(JSON));
     let status: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
@@ -229,7 +235,11 @@ async fn malformed_bodies_are_400_with_a_status() {
     assert_eq!(answer.status, 400);
     let status = status_of(&answer.body);
     assert_eq!(status.code, 3);
-    assert!(status.message.starts_with("invalid gzip body: "), "{}", status.message);
+    assert!(
+        status.message.starts_with("invalid gzip body: "),
+        "{}",
+        status.message
+    );
     assert!(r.capture.payloads().is_empty());
 }
 
@@ -245,7 +255,10 @@ async fn pipeline_errors_map_to_503_429_400() {
     assert_eq!(answer.status, 503);
     assert_eq!(answer.header("retry-after"), Some("7"));
     let status = status_of(&answer.body);
-    assert_eq!((status.code, status.message.as_str()), (14, "queue is full"));
+    assert_eq!(
+        (status.code, status.message.as_str()),
+        (14, "queue is full")
+    );
     assert_eq!(status.details.len(), 1);
     assert_eq!(
         status.details[0].type_url,
@@ -255,7 +268,13 @@ async fn pipeline_errors_map_to_503_429_400() {
     assert_eq!(info.retry_delay.unwrap().seconds, 7);
 
     r.capture.fail_with(ConsumeError::retryable("down"));
-    let answer = post(r.http_url(), "/v1/logs", JSON, b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{}]}]}]}".to_vec()).await;
+    let answer = post(
+        r.http_url(),
+        "/v1/logs",
+        JSON,
+        b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{}]}]}]}".to_vec(),
+    )
+    .await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.header("retry-after"), None);
     assert_eq!(answer.text(), r#"{"code":14,"message":"down"}"#);
@@ -263,7 +282,13 @@ async fn pipeline_errors_map_to_503_429_400() {
     r.capture.fail_with(
         ConsumeError::throttled("slow down").with_retry_after(Duration::from_millis(1500)),
     );
-    let answer = post(r.http_url(), "/v1/logs", JSON, b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{}]}]}]}".to_vec()).await;
+    let answer = post(
+        r.http_url(),
+        "/v1/logs",
+        JSON,
+        b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{}]}]}]}".to_vec(),
+    )
+    .await;
     assert_eq!(answer.status, 429);
     assert_eq!(answer.header("retry-after"), Some("1"));
     assert_eq!(
@@ -271,12 +296,16 @@ async fn pipeline_errors_map_to_503_429_400() {
         r#"{"code":8,"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.500s"}],"message":"slow down"}"#
     );
 
-    r.capture.fail_with(ConsumeError::permanent("schema says no"));
+    r.capture
+        .fail_with(ConsumeError::permanent("schema says no"));
     let answer = post(r.http_url(), "/v1/logs", PROTOBUF, body).await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.header("retry-after"), None);
     let status = status_of(&answer.body);
-    assert_eq!((status.code, status.message.as_str()), (3, "schema says no"));
+    assert_eq!(
+        (status.code, status.message.as_str()),
+        (3, "schema says no")
+    );
 
     let text = r.telemetry.encode();
     let line = "otelcol_receiver_refused_log_records_total{receiver=\"otlp\",transport=\"http\"} 6";
@@ -291,8 +320,18 @@ async fn a_bad_request_does_not_disturb_others() {
     let good_b = traces("good-b", 3);
     let (a, bad, b) = tokio::join!(
         post(addr, "/v1/traces", PROTOBUF, good_a.encode_to_vec()),
-        post(addr, "/v1/traces", PROTOBUF, b"\x0a\xff\xff\xff\x0f garbage".to_vec()),
-        post(addr, "/v1/traces", JSON, serde_json::to_vec(&good_b).unwrap()),
+        post(
+            addr,
+            "/v1/traces",
+            PROTOBUF,
+            b"\x0a\xff\xff\xff\x0f garbage".to_vec()
+        ),
+        post(
+            addr,
+            "/v1/traces",
+            JSON,
+            serde_json::to_vec(&good_b).unwrap()
+        ),
     );
     assert_eq!(
         (a.status.as_u16(), bad.status.as_u16(), b.status.as_u16()),
@@ -353,19 +392,31 @@ async fn custom_url_paths() {
     )
     .await;
     let t = traces("p", 1).encode_to_vec();
-    assert_eq!(post(r.http_url(), "/t", PROTOBUF, t.clone()).await.status, 200);
-    assert_eq!(post(r.http_url(), "/v1/traces", PROTOBUF, t).await.status, 404);
+    assert_eq!(
+        post(r.http_url(), "/t", PROTOBUF, t.clone()).await.status,
+        200
+    );
+    assert_eq!(
+        post(r.http_url(), "/v1/traces", PROTOBUF, t).await.status,
+        404
+    );
     let l = logs("p", 1).encode_to_vec();
     assert_eq!(post(r.http_url(), "/l", PROTOBUF, l).await.status, 200);
     let m = metrics("p", 1).encode_to_vec();
-    assert_eq!(post(r.http_url(), "/v1/metrics", PROTOBUF, m).await.status, 200);
+    assert_eq!(
+        post(r.http_url(), "/v1/metrics", PROTOBUF, m).await.status,
+        200
+    );
 }
 
 #[tokio::test]
 async fn empty_request_is_accepted_without_reaching_the_pipeline() {
     let r = start(BOTH, ALL).await;
     let answer = post(r.http_url(), "/v1/traces", JSON, b"{}".to_vec()).await;
-    assert_eq!((answer.status.as_u16(), answer.text().as_str()), (200, "{}"));
+    assert_eq!(
+        (answer.status.as_u16(), answer.text().as_str()),
+        (200, "{}")
+    );
     assert!(r.capture.payloads().is_empty());
 }
 
@@ -418,7 +469,10 @@ async fn cors_preflight_and_actual_request() {
         r.http_url(),
         "POST",
         "/v1/traces",
-        &[("origin", "https://app.example.com"), ("content-type", PROTOBUF)],
+        &[
+            ("origin", "https://app.example.com"),
+            ("content-type", PROTOBUF),
+        ],
         traces("c", 1).encode_to_vec(),
     )
     .await;
@@ -427,7 +481,10 @@ async fn cors_preflight_and_actual_request() {
         answer.header("access-control-allow-origin"),
         Some("https://app.example.com")
     );
-    assert_eq!(answer.header("access-control-allow-credentials"), Some("true"));
+    assert_eq!(
+        answer.header("access-control-allow-credentials"),
+        Some("true")
+    );
     let answer = send(
         r.http_url(),
         "POST",

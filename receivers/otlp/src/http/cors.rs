@@ -83,7 +83,11 @@ impl Cors {
                 "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
             ),
         );
-        let text = |name| request.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+        let text = |name| {
+            request
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
         let (Some(origin), Some(method)) = (
             text(header::ORIGIN),
             text(header::ACCESS_CONTROL_REQUEST_METHOD),
@@ -194,10 +198,18 @@ mod tests {
     #[test]
     fn preflight_answers() {
         let c = cors(&["https://*.example.com"], &["X-Custom"]);
-        let out = preflight(&c, "https://a.example.com", "POST", "content-type, x-custom");
+        let out = preflight(
+            &c,
+            "https://a.example.com",
+            "POST",
+            "content-type, x-custom",
+        );
         assert_eq!(out["access-control-allow-origin"], "https://a.example.com");
         assert_eq!(out["access-control-allow-methods"], "POST");
-        assert_eq!(out["access-control-allow-headers"], "content-type, x-custom");
+        assert_eq!(
+            out["access-control-allow-headers"],
+            "content-type, x-custom"
+        );
         assert_eq!(out["access-control-allow-credentials"], "true");
         assert_eq!(out["access-control-max-age"], "7200");
         for (origin, method, headers) in [
@@ -206,7 +218,10 @@ mod tests {
             ("https://a.example.com", "POST", "x-other"),
         ] {
             let out = preflight(&c, origin, method, headers);
-            assert!(out.get("access-control-allow-origin").is_none(), "{origin} {method} {headers}");
+            assert!(
+                out.get("access-control-allow-origin").is_none(),
+                "{origin} {method} {headers}"
+            );
         }
     }
 }

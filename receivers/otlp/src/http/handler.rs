@@ -154,10 +154,11 @@ async fn read_body(
     body: Body,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {
-    let compression = Compression::from_header(header_text(&parts.headers, header::CONTENT_ENCODING))
-        .map_err(|e| BodyError::Bad(e.to_string()))?;
-    let declared = header_text(&parts.headers, header::CONTENT_LENGTH)
-        .and_then(|v| v.parse::<u64>().ok());
+    let compression =
+        Compression::from_header(header_text(&parts.headers, header::CONTENT_ENCODING))
+            .map_err(|e| BodyError::Bad(e.to_string()))?;
+    let declared =
+        header_text(&parts.headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge(limit));
     }
@@ -186,7 +187,9 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
+        })
         .collect()
 }
 

@@ -97,7 +97,11 @@ impl Running {
     }
 }
 
-pub fn host() -> (Host, mpsc::UnboundedReceiver<String>, watch::Sender<ServiceStatus>) {
+pub fn host() -> (
+    Host,
+    mpsc::UnboundedReceiver<String>,
+    watch::Sender<ServiceStatus>,
+) {
     let (fatal, fatal_rx) = mpsc::unbounded_channel();
     let (status, status_rx) = watch::channel(ServiceStatus::Running);
     (Host::new(fatal, status_rx), fatal_rx, status)

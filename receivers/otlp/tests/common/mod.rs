@@ -65,10 +65,16 @@ impl Capture {
 #[sonde_api::async_trait]
 impl Consumer for Capture {
     async fn consume(&self, payload: Payload, ctx: Context) -> Result<(), ConsumeError> {
-        self.entered.notify_one();
         let gate = self.gate.lock().unwrap().clone();
-        if let Some(gate) = gate {
-            gate.notified().await;
+        match gate {
+            Some(gate) => {
+                // Created before saying "entered", so a `notify_waiters` right after
+                // cannot be missed.
+                let opened = gate.notified();
+                self.entered.notify_one();
+                opened.await;
+            }
+            None => self.entered.notify_one(),
         }
         if let Some(err) = self.fail.lock().unwrap().clone() {
             return Err(err);

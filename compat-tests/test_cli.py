@@ -105,8 +105,15 @@ def test_print_config_shows_the_resolved_config(sonde_bin, tmp_path):
 def test_components_lists_the_default_distribution(sonde_bin):
     result = run_cli(sonde_bin, ["components"])
     assert result.returncode == 0, result.stderr
-    for name in ("otlp", "otlphttp", "debug", "batch", "memory_limiter", "health_check"):
-        assert name in result.stdout
+    listing = yaml.safe_load(result.stdout)
+    names = {kind: sorted(c["name"] for c in listing[kind])
+             for kind in ("receivers", "processors", "exporters", "extensions")}
+    assert names == {
+        "receivers": ["otlp"],
+        "processors": ["batch", "memory_limiter"],
+        "exporters": ["debug", "otlp", "otlphttp"],
+        "extensions": ["health_check"],
+    }
 
 
 def test_validate_without_config_fails(sonde_bin):

@@ -5,6 +5,8 @@ Resolution is checked end to end: the resolved values are where sonde listens
 and the headers its exporter sends, and the sink reads them off the wire.
 """
 
+from pathlib import Path
+
 import grpc
 import yaml
 
@@ -103,17 +105,20 @@ def test_print_config_shows_the_resolved_config(sonde_bin, tmp_path):
 
 
 def test_components_lists_the_default_distribution(sonde_bin):
+    """`components` lists exactly the crates builder.yaml names, and among them the
+    otelcol core components under their otelcol type names."""
     result = run_cli(sonde_bin, ["components"])
     assert result.returncode == 0, result.stderr
     listing = yaml.safe_load(result.stdout)
-    names = {kind: sorted(c["name"] for c in listing[kind])
-             for kind in ("receivers", "processors", "exporters", "extensions")}
-    assert names == {
-        "receivers": ["otlp"],
-        "processors": ["batch", "memory_limiter"],
-        "exporters": ["debug", "otlp", "otlphttp"],
-        "extensions": ["health_check"],
-    }
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "builder.yaml").read_text())
+    kinds = ("receivers", "processors", "exporters", "extensions")
+    modules = {kind: sorted(c["module"].split()[0] for c in listing[kind]) for kind in kinds}
+    assert modules == {kind: sorted(c["crate"] for c in manifest.get(kind) or []) for kind in kinds}
+    names = {kind: {c["name"] for c in listing[kind]} for kind in kinds}
+    assert {"otlp"} <= names["receivers"]
+    assert {"batch", "memory_limiter"} <= names["processors"]
+    assert {"debug", "otlp", "otlphttp"} <= names["exporters"]
+    assert {"health_check"} <= names["extensions"]
 
 
 def test_validate_without_config_fails(sonde_bin):

@@ -13,6 +13,7 @@
 //! broken file fails the start with an error that names it.
 
 mod client;
+mod connector;
 mod pem;
 mod server;
 #[doc(hidden)]
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sonde_api::config::{ComponentConfig, ConfigError};
 
 pub use client::SkipServerVerification;
+pub use connector::HttpsConnector;
 
 /// Why TLS settings could not be turned into a rustls config.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,50 @@
+//! A tonic codec that encodes the pipeline's payload in place (no copy per attempt)
+//! and decodes the signal's export response with prost.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use prost::Message;
+use sonde_api::Payload;
+use tonic::codec::{BufferSettings, Codec, EncodeBuf, Encoder};
+use tonic::Status;
+
+pub(crate) struct ExportCodec<R>(PhantomData<R>);
+
+impl<R> Default for ExportCodec<R> {
+    fn default() -> Self {
+        ExportCodec(PhantomData)
+    }
+}
+
+impl<R: Message + Default + Send + 'static> Codec for ExportCodec<R> {
+    type Encode = Arc<Payload>;
+    type Decode = R;
+    type Encoder = PayloadEncoder;
+    type Decoder = tonic_prost::ProstDecoder<R>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        PayloadEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        tonic_prost::ProstDecoder::new(BufferSettings::default())
+    }
+}
+
+pub(crate) struct PayloadEncoder;
+
+impl Encoder for PayloadEncoder {
+    type Item = Arc<Payload>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Arc<Payload>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        let result = match &*item {
+            Payload::Traces(r) => r.encode(buf),
+            Payload::Metrics(r) => r.encode(buf),
+            Payload::Logs(r) => r.encode(buf),
+        };
+        // The buffer grows as needed; a failure here is a broken invariant of tonic's.
+        result.map_err(|e| Status::internal(format!("encoding the request: {e}")))
+    }
+}

@@ -71,6 +71,11 @@ async fn handle(
 }
 
 async fn serve(backend: Arc<Backend>) -> u16 {
+    serve_tls(backend, None).await
+}
+
+/// With `tls`, every connection is accepted through rustls first.
+async fn serve_tls(backend: Arc<Backend>, tls: Option<tokio_rustls::TlsAcceptor>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -79,11 +84,21 @@ async fn serve(backend: Arc<Backend>) -> u16 {
                 return;
             };
             let backend = backend.clone();
+            let tls = tls.clone();
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |r| handle(backend.clone(), r));
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(tcp), svc)
-                    .await;
+                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                match tls {
+                    None => {
+                        let _ = builder.serve_connection(TokioIo::new(tcp), svc).await;
+                    }
+                    Some(tls) => {
+                        let Ok(stream) = tls.accept(tcp).await else {
+                            return;
+                        };
+                        let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                    }
+                }
             });
         }
     });
@@ -329,4 +344,45 @@ async fn connection_refused_is_retryable() {
             .starts_with("retries are disabled: failed to make an HTTP request: "),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn https_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(certs) = sonde_netconfig::tls::testcerts::generate(dir.path()) else {
+        eprintln!("skipping: the openssl CLI is not available to make test certificates");
+        return;
+    };
+    let server = sonde_netconfig::tls::TlsServerConfig {
+        cert_file: certs.server_cert.to_string_lossy().into(),
+        key_file: certs.server_key.to_string_lossy().into(),
+        ..Default::default()
+    }
+    .rustls_config(&[b"h2", b"http/1.1"])
+    .unwrap();
+    let backend = Arc::new(Backend::default());
+    let port = serve_tls(
+        backend.clone(),
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(server))),
+    )
+    .await;
+    let (exp, _) = exporter(&format!(
+        "endpoint: https://localhost:{port}\ntls: {{ca_file: \"{}\"}}",
+        certs.ca.display()
+    ))
+    .await;
+    exp.consume(traces(1), Context::default()).await.unwrap();
+    assert_eq!(backend.count(), 1);
+
+    // The system roots do not know the test CA: the handshake fails, retryably.
+    let (exp, _) = exporter(&format!(
+        "endpoint: https://localhost:{port}\nretry_on_failure: {{enabled: false}}"
+    ))
+    .await;
+    let err = exp
+        .consume(traces(1), Context::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(backend.count(), 1);
 }

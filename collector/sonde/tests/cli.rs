@@ -1,0 +1,78 @@
+//! The command line, run as a user would: exit codes, printed errors, listings.
+
+use std::process::Command;
+
+fn sonde(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const GOOD: &str = "yaml:
+receivers: {otlp: {protocols: {grpc: , http: }}}
+processors: {batch: }
+exporters: {otlp: {endpoint: 'backend:4317', headers: {authorization: Bearer s3cret}}, debug: }
+service:
+  pipelines:
+    traces: {receivers: [otlp], processors: [batch], exporters: [otlp, debug]}
+";
+
+#[test]
+fn validate_accepts_a_good_config() {
+    let (code, out, err) = sonde(&["validate", "--config", GOOD]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+}
+
+#[test]
+fn validate_names_the_broken_reference() {
+    let broken = GOOD.replace("processors: [batch]", "processors: [nop]");
+    let (code, _, err) = sonde(&["validate", "--config", &broken]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "Error: service::pipelines::traces: references processor \"nop\" which is not configured\n");
+}
+
+#[test]
+fn set_is_applied_last() {
+    let (code, _, err) = sonde(&["validate", "--config", GOOD, "--set", "processors::batch::bogus=1"]);
+    assert_eq!((code, err.as_str()), (1, "Error: 'processors.batch' has invalid keys: bogus\n"));
+}
+
+#[test]
+fn components_lists_every_built_in() {
+    let (code, out, _) = sonde(&["components"]);
+    assert_eq!(code, 0);
+    let listing: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    let names = |kind: &str| -> Vec<String> {
+        listing[kind].as_sequence().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names("receivers"), vec!["otlp"]);
+    assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
+    assert_eq!(names("exporters"), vec!["debug", "otlp", "otlphttp"]);
+    assert_eq!(names("extensions"), vec!["health_check"]);
+    assert_eq!(listing["receivers"][0]["stability"]["traces"].as_str(), Some("Stable"));
+}
+
+#[test]
+fn print_config_redacts_secrets() {
+    let (code, out, _) = sonde(&["print-config", "--config", GOOD]);
+    assert_eq!(code, 0);
+    let tree: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    assert_eq!(tree["exporters"]["otlp"]["headers"]["authorization"].as_str(), Some("[REDACTED]"));
+    assert_eq!(tree["exporters"]["otlp"]["endpoint"].as_str(), Some("backend:4317"));
+    let (_, out, _) = sonde(&["print-config", "--mode", "unredacted", "--config", GOOD]);
+    assert!(out.contains("Bearer s3cret"), "{out}");
+}
+
+#[test]
+fn version_and_help() {
+    let (code, out, _) = sonde(&["--version"]);
+    assert_eq!((code, out.trim()), (0, concat!("sonde ", env!("CARGO_PKG_VERSION"))));
+    let (code, out, _) = sonde(&["--help"]);
+    assert_eq!(code, 0);
+    for word in ["validate", "components", "print-config", "--config", "--set"] {
+        assert!(out.contains(word), "help lacks {word}: {out}");
+    }
+}

@@ -6,7 +6,6 @@
 //! `Export*ServiceResponse`; a failure is the status [`RpcError`] maps it to.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
@@ -141,8 +140,9 @@ pub async fn serve(
     max_recv_msg_size: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
-    let local: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(endpoint = ?local, "OTLP/gRPC receiver listening");
+    if let Ok(local) = listener.local_addr() {
+        tracing::info!(endpoint = %local, "OTLP/gRPC receiver listening");
+    }
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
         .add_routes(routes(exporter, max_recv_msg_size))

@@ -42,7 +42,9 @@ pub async fn serve(
         max_body: config.max_request_body_size(),
         cors: config.cors.as_ref().and_then(cors::Cors::new),
     };
-    tracing::info!(endpoint = ?listener.local_addr().ok(), "OTLP/HTTP receiver listening");
+    if let Ok(local) = listener.local_addr() {
+        tracing::info!(endpoint = %local, "OTLP/HTTP receiver listening");
+    }
     let app = Router::new()
         .fallback(handler::handle)
         .with_state(Arc::new(state));

@@ -188,4 +188,4 @@ def test_sdk_roundtrip(exporter, ports, start_sonde, grpc_sink, http_sink):
     if exporter == "otlphttp":
         for signal in ("traces", "metrics", "logs"):
             for headers in sink.headers[signal]:
-                assert headers.get("Content-Type") == "application/x-protobuf"
+                assert headers.get("content-type") == "application/x-protobuf"

@@ -183,7 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(400, f"unsupported encoding {encoding}".encode(), "text/plain")
         request_type, response_type = REQUEST_TYPES[signal]
         request = request_type.FromString(body)
-        if not self.recorder._offer(signal, request, dict(self.headers.items())):
+        headers = {k.lower(): v for k, v in self.headers.items()}  # names are case-insensitive
+        if not self.recorder._offer(signal, request, headers):
             return self._reply(503, b"sink told to refuse", "text/plain")
         self._reply(200, response_type().SerializeToString())
 

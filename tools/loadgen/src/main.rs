@@ -178,7 +178,7 @@ async fn steady(args: &Args, binary: &Path) -> Result<Vec<Row>> {
     Ok(vec![
         row(
             "steady: rate offered",
-            format!("{} spans/s for {} s", args.rate, args.steady_seconds),
+            format!("{} spans/s, {} s measured", args.rate, args.steady_seconds),
             "",
         ),
         row(

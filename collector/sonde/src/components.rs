@@ -5,7 +5,10 @@ use sonde_service::Registry;
 pub fn registry() -> Registry {
     Registry {
         receivers: vec![sonde_receiver_otlp::factory()],
-        processors: vec![sonde_processor_batch::factory(), sonde_processor_memory_limiter::factory()],
+        processors: vec![
+            sonde_processor_batch::factory(),
+            sonde_processor_memory_limiter::factory(),
+        ],
         exporters: vec![
             sonde_exporter_otlp::factory(),
             sonde_exporter_otlphttp::factory(),

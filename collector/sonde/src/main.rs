@@ -24,7 +24,12 @@ struct Cli {
     #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Accepted for otelcol compatibility; sonde has no feature gates yet.
-    #[arg(long = "feature-gates", global = true, value_name = "GATES", hide = true)]
+    #[arg(
+        long = "feature-gates",
+        global = true,
+        value_name = "GATES",
+        hide = true
+    )]
     feature_gates: Vec<String>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -56,7 +61,10 @@ fn fail(err: impl std::fmt::Display) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let loader = Loader { configs: cli.configs, sets: cli.sets };
+    let loader = Loader {
+        configs: cli.configs,
+        sets: cli.sets,
+    };
     let registry = registry();
     match cli.command {
         Some(Command::Components) => {
@@ -84,7 +92,10 @@ fn main() -> ExitCode {
             }
         }
         None => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(err) => return fail(format!("cannot start the runtime: {err}")),
             };

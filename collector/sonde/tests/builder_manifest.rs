@@ -6,10 +6,16 @@ use sonde_api::Kind;
 
 #[test]
 fn builder_yaml_matches_the_registry() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../builder.yaml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../builder.yaml"))
+        .unwrap();
     let manifest: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let registry = sonde::components::registry();
-    for kind in [Kind::Receiver, Kind::Processor, Kind::Exporter, Kind::Extension] {
+    for kind in [
+        Kind::Receiver,
+        Kind::Processor,
+        Kind::Exporter,
+        Kind::Extension,
+    ] {
         let listed: BTreeSet<String> = manifest[kind.section()]
             .as_sequence()
             .unwrap_or_else(|| panic!("builder.yaml has no {} list", kind.section()))
@@ -24,6 +30,11 @@ fn builder_yaml_matches_the_registry() {
                 module.split(' ').next().unwrap().to_string()
             })
             .collect();
-        assert_eq!(listed, built, "{} in builder.yaml vs the binary", kind.section());
+        assert_eq!(
+            listed,
+            built,
+            "{} in builder.yaml vs the binary",
+            kind.section()
+        );
     }
 }

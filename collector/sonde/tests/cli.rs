@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn sonde(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sonde")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -31,13 +34,25 @@ fn validate_names_the_broken_reference() {
     let broken = GOOD.replace("processors: [batch]", "processors: [nop]");
     let (code, _, err) = sonde(&["validate", "--config", &broken]);
     assert_eq!(code, 1);
-    assert_eq!(err, "Error: service::pipelines::traces: references processor \"nop\" which is not configured\n");
+    assert_eq!(
+        err,
+        "Error: service::pipelines::traces: references processor \"nop\" which is not configured\n"
+    );
 }
 
 #[test]
 fn set_is_applied_last() {
-    let (code, _, err) = sonde(&["validate", "--config", GOOD, "--set", "processors::batch::bogus=1"]);
-    assert_eq!((code, err.as_str()), (1, "Error: 'processors.batch' has invalid keys: bogus\n"));
+    let (code, _, err) = sonde(&[
+        "validate",
+        "--config",
+        GOOD,
+        "--set",
+        "processors::batch::bogus=1",
+    ]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "Error: 'processors.batch' has invalid keys: bogus\n")
+    );
 }
 
 #[test]
@@ -46,13 +61,21 @@ fn components_lists_every_built_in() {
     assert_eq!(code, 0);
     let listing: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
     let names = |kind: &str| -> Vec<String> {
-        listing[kind].as_sequence().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+        listing[kind]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(names("receivers"), vec!["otlp"]);
     assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
     assert_eq!(names("exporters"), vec!["debug", "otlp", "otlphttp"]);
     assert_eq!(names("extensions"), vec!["health_check"]);
-    assert_eq!(listing["receivers"][0]["stability"]["traces"].as_str(), Some("Stable"));
+    assert_eq!(
+        listing["receivers"][0]["stability"]["traces"].as_str(),
+        Some("Stable")
+    );
 }
 
 #[test]
@@ -60,8 +83,14 @@ fn print_config_redacts_secrets() {
     let (code, out, _) = sonde(&["print-config", "--config", GOOD]);
     assert_eq!(code, 0);
     let tree: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
-    assert_eq!(tree["exporters"]["otlp"]["headers"]["authorization"].as_str(), Some("[REDACTED]"));
-    assert_eq!(tree["exporters"]["otlp"]["endpoint"].as_str(), Some("backend:4317"));
+    assert_eq!(
+        tree["exporters"]["otlp"]["headers"]["authorization"].as_str(),
+        Some("[REDACTED]")
+    );
+    assert_eq!(
+        tree["exporters"]["otlp"]["endpoint"].as_str(),
+        Some("backend:4317")
+    );
     let (_, out, _) = sonde(&["print-config", "--mode", "unredacted", "--config", GOOD]);
     assert!(out.contains("Bearer s3cret"), "{out}");
 }
@@ -69,10 +98,19 @@ fn print_config_redacts_secrets() {
 #[test]
 fn version_and_help() {
     let (code, out, _) = sonde(&["--version"]);
-    assert_eq!((code, out.trim()), (0, concat!("sonde ", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        (code, out.trim()),
+        (0, concat!("sonde ", env!("CARGO_PKG_VERSION")))
+    );
     let (code, out, _) = sonde(&["--help"]);
     assert_eq!(code, 0);
-    for word in ["validate", "components", "print-config", "--config", "--set"] {
+    for word in [
+        "validate",
+        "components",
+        "print-config",
+        "--config",
+        "--set",
+    ] {
         assert!(out.contains(word), "help lacks {word}: {out}");
     }
 }

@@ -57,6 +57,9 @@ struct Args {
     /// Skip the steady run.
     #[arg(long)]
     no_steady: bool,
+    /// The exporter's `compression` (otelcol's default is gzip).
+    #[arg(long, default_value = "gzip")]
+    compression: String,
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -89,7 +92,8 @@ type Result<T> = std::result::Result<T, String>;
 
 async fn throughput(args: &Args, binary: &Path) -> Result<Vec<Row>> {
     let (sink_port, received) = sink::start().await.map_err(|e| format!("sink: {e}"))?;
-    let sonde = Sonde::start(binary, sink_port).map_err(|e| format!("sonde: {e}"))?;
+    let sonde =
+        Sonde::start(binary, sink_port, &args.compression).map_err(|e| format!("sonde: {e}"))?;
     let pid = sonde.pid();
     let stop = Arc::new(AtomicBool::new(false));
     let load = tokio::spawn(load::max_throughput(
@@ -154,7 +158,8 @@ async fn throughput(args: &Args, binary: &Path) -> Result<Vec<Row>> {
 
 async fn steady(args: &Args, binary: &Path) -> Result<Vec<Row>> {
     let (sink_port, received) = sink::start().await.map_err(|e| format!("sink: {e}"))?;
-    let sonde = Sonde::start(binary, sink_port).map_err(|e| format!("sonde: {e}"))?;
+    let sonde =
+        Sonde::start(binary, sink_port, &args.compression).map_err(|e| format!("sonde: {e}"))?;
     let pid = sonde.pid();
     let duration = WARMUP + Duration::from_secs(args.steady_seconds);
     let load = tokio::spawn(load::fixed_rate(
@@ -249,8 +254,9 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     println!(
-        "sonde-bench: {} | otlp/grpc -> batch -> otlp/grpc | {} spans per request",
+        "sonde-bench: {} | otlp/grpc -> batch -> otlp/grpc (compression: {}) | {} spans per request",
         binary.display(),
+        args.compression,
         args.spans_per_request
     );
     let mut rows = Vec::new();

@@ -18,7 +18,7 @@ fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn config(receiver_port: u16, health_port: u16, sink_port: u16) -> String {
+fn config(receiver_port: u16, health_port: u16, sink_port: u16, compression: &str) -> String {
     format!(
         "receivers:
   otlp:
@@ -30,6 +30,7 @@ processors:
 exporters:
   otlp:
     endpoint: 127.0.0.1:{sink_port}
+    compression: {compression}
     tls:
       insecure: true
 extensions:
@@ -52,11 +53,14 @@ service:
 }
 
 impl Sonde {
-    pub fn start(binary: &Path, sink_port: u16) -> io::Result<Sonde> {
+    pub fn start(binary: &Path, sink_port: u16, compression: &str) -> io::Result<Sonde> {
         let dir = tempfile::tempdir()?;
         let receiver_port = free_port()?;
         let path = dir.path().join("sonde.yaml");
-        std::fs::write(&path, config(receiver_port, free_port()?, sink_port))?;
+        std::fs::write(
+            &path,
+            config(receiver_port, free_port()?, sink_port, compression),
+        )?;
         let child = Command::new(binary)
             .arg("--config")
             .arg(&path)

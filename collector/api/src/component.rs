@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::config::ConfigError;
+use crate::config::{decode, default_value, ComponentConfig, ConfigError};
 use crate::consumer::{Consumer, SharedConsumer};
 use crate::pdata::Signal;
 use crate::telemetry::Telemetry;
@@ -226,6 +226,40 @@ pub trait Factory: Send + Sync {
     fn default_config(&self) -> serde_yaml::Value;
     /// Decodes and validates a config; errors carry the key path inside the component.
     fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError>;
+}
+
+/// A factory described by its names and its typed config; [`Factory`] comes with it.
+///
+/// ```ignore
+/// impl TypedFactory for BatchFactory {
+///     type Config = Config;
+///     const TYPE_NAME: &'static str = "batch";
+///     const MODULE: &'static str = sonde_api::module_name!();
+/// }
+/// ```
+pub trait TypedFactory: Send + Sync {
+    type Config: ComponentConfig;
+    const TYPE_NAME: &'static str;
+    const ALIASES: &'static [&'static str] = &[];
+    const MODULE: &'static str;
+}
+
+impl<T: TypedFactory> Factory for T {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        T::ALIASES
+    }
+    fn module(&self) -> &'static str {
+        T::MODULE
+    }
+    fn default_config(&self) -> serde_yaml::Value {
+        default_value::<T::Config>()
+    }
+    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
+        decode::<T::Config>(config).map(|_| ())
+    }
 }
 
 pub trait ReceiverFactory: Factory {

@@ -13,8 +13,7 @@ pub mod text;
 
 use std::sync::Arc;
 
-use sonde_api::component::{ConsumerComponent, ExporterFactory, Factory};
-use sonde_api::config::ConfigError;
+use sonde_api::component::{ConsumerComponent, ExporterFactory, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, Signal, Stability};
 
 use crate::config::Config;
@@ -26,19 +25,10 @@ pub fn factory() -> Arc<dyn ExporterFactory> {
 
 struct DebugFactory;
 
-impl Factory for DebugFactory {
-    fn type_name(&self) -> &'static str {
-        "debug"
-    }
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-    fn default_config(&self) -> serde_yaml::Value {
-        sonde_api::config::default_value::<Config>()
-    }
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        sonde_api::config::decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for DebugFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "debug";
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ExporterFactory for DebugFactory {

@@ -14,8 +14,7 @@ mod status;
 
 use std::sync::Arc;
 
-use sonde_api::component::{ConsumerComponent, Factory};
-use sonde_api::config::ConfigError;
+use sonde_api::component::{ConsumerComponent, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, ExporterFactory, Signal, Stability};
 use sonde_exporterhelper::{Driver, DriverOptions};
 
@@ -27,22 +26,11 @@ pub fn factory() -> Arc<dyn ExporterFactory> {
     Arc::new(OtlpExporterFactory)
 }
 
-impl Factory for OtlpExporterFactory {
-    fn type_name(&self) -> &'static str {
-        "otlp"
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        &["otlp_grpc"]
-    }
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-    fn default_config(&self) -> serde_yaml::Value {
-        sonde_api::config::default_value::<Config>()
-    }
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        sonde_api::config::decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for OtlpExporterFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "otlp";
+    const ALIASES: &'static [&'static str] = &["otlp_grpc"];
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ExporterFactory for OtlpExporterFactory {

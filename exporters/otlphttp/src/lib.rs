@@ -16,8 +16,7 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use sonde_api::component::{ConsumerComponent, Factory};
-use sonde_api::config::ConfigError;
+use sonde_api::component::{ConsumerComponent, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, ExporterFactory, Signal, Stability};
 use sonde_exporterhelper::{Driver, DriverOptions};
 
@@ -29,22 +28,11 @@ pub fn factory() -> Arc<dyn ExporterFactory> {
     Arc::new(OtlpHttpExporterFactory)
 }
 
-impl Factory for OtlpHttpExporterFactory {
-    fn type_name(&self) -> &'static str {
-        "otlphttp"
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        &["otlp_http"]
-    }
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-    fn default_config(&self) -> serde_yaml::Value {
-        sonde_api::config::default_value::<Config>()
-    }
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        sonde_api::config::decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for OtlpHttpExporterFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "otlphttp";
+    const ALIASES: &'static [&'static str] = &["otlp_http"];
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ExporterFactory for OtlpHttpExporterFactory {

@@ -11,8 +11,7 @@ pub mod server;
 
 use std::sync::Arc;
 
-use sonde_api::component::{ExtensionFactory, Factory};
-use sonde_api::config::ConfigError;
+use sonde_api::component::{ExtensionFactory, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, Lifecycle, Stability};
 
 use crate::config::Config;
@@ -24,19 +23,10 @@ pub fn factory() -> Arc<dyn ExtensionFactory> {
 
 struct HealthCheckFactory;
 
-impl Factory for HealthCheckFactory {
-    fn type_name(&self) -> &'static str {
-        "health_check"
-    }
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-    fn default_config(&self) -> serde_yaml::Value {
-        sonde_api::config::default_value::<Config>()
-    }
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        sonde_api::config::decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for HealthCheckFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "health_check";
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ExtensionFactory for HealthCheckFactory {

@@ -17,8 +17,7 @@ mod testutil;
 
 use std::sync::Arc;
 
-use sonde_api::component::{ConsumerComponent, Factory, ProcessorFactory};
-use sonde_api::config::ConfigError;
+use sonde_api::component::{ConsumerComponent, ProcessorFactory, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, SharedConsumer, Signal, Stability};
 
 use crate::batcher::Limits;
@@ -31,19 +30,10 @@ pub fn factory() -> Arc<dyn ProcessorFactory> {
 
 struct BatchFactory;
 
-impl Factory for BatchFactory {
-    fn type_name(&self) -> &'static str {
-        "batch"
-    }
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-    fn default_config(&self) -> serde_yaml::Value {
-        sonde_api::config::default_value::<Config>()
-    }
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        sonde_api::config::decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for BatchFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "batch";
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ProcessorFactory for BatchFactory {

@@ -21,8 +21,7 @@ pub mod total_memory;
 
 use std::sync::Arc;
 
-use sonde_api::component::{ConsumerComponent, Factory, ProcessorFactory};
-use sonde_api::config::ConfigError;
+use sonde_api::component::{ConsumerComponent, ProcessorFactory, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, SharedConsumer, Signal, Stability};
 
 use crate::checker::{Checker, Limits, TrimIntervals};
@@ -38,19 +37,10 @@ pub fn factory() -> Arc<dyn ProcessorFactory> {
 
 struct MemoryLimiterFactory;
 
-impl Factory for MemoryLimiterFactory {
-    fn type_name(&self) -> &'static str {
-        "memory_limiter"
-    }
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-    fn default_config(&self) -> serde_yaml::Value {
-        sonde_api::config::default_value::<Config>()
-    }
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        sonde_api::config::decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for MemoryLimiterFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "memory_limiter";
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ProcessorFactory for MemoryLimiterFactory {

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use sonde_api::component::{Factory, ReceiverFactory};
-use sonde_api::config::{decode, default_value, ConfigError};
+use sonde_api::component::{ReceiverFactory, TypedFactory};
+use sonde_api::config::decode;
 use sonde_api::{BoxError, CreateSettings, Lifecycle, Signal, SignalConsumers, Stability};
 
 use crate::config::Config;
@@ -11,22 +11,10 @@ use crate::receiver::OtlpReceiver;
 
 pub struct OtlpReceiverFactory;
 
-impl Factory for OtlpReceiverFactory {
-    fn type_name(&self) -> &'static str {
-        "otlp"
-    }
-
-    fn module(&self) -> &'static str {
-        sonde_api::module_name!()
-    }
-
-    fn default_config(&self) -> serde_yaml::Value {
-        default_value::<Config>()
-    }
-
-    fn validate(&self, config: &serde_yaml::Value) -> Result<(), ConfigError> {
-        decode::<Config>(config).map(|_| ())
-    }
+impl TypedFactory for OtlpReceiverFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "otlp";
+    const MODULE: &'static str = sonde_api::module_name!();
 }
 
 impl ReceiverFactory for OtlpReceiverFactory {

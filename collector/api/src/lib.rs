@@ -7,6 +7,7 @@
 //! * [`config`]: typed decoding of a component's YAML with key paths in errors.
 //! * [`telemetry`]: the collector's own metrics, under otelcol's names.
 
+pub mod calendar;
 pub mod component;
 pub mod config;
 pub mod consumer;

@@ -2,6 +2,8 @@
 //! compression, TLS, and the endpoint forms otelcol accepts.
 
 pub mod compression;
+mod headers;
 pub mod tls;
 
 pub use compression::Compression;
+pub use headers::validate_headers;

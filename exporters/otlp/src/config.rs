@@ -123,16 +123,7 @@ impl ComponentConfig for Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.target()?;
         self.tls.validate().map_err(|e| e.under(&["tls"]))?;
-        for (name, value) in &self.headers {
-            let bad = http::HeaderName::from_bytes(name.as_bytes()).is_err()
-                || http::HeaderValue::from_str(value).is_err();
-            if bad {
-                return Err(ConfigError::new(
-                    &["headers", name],
-                    "not a valid gRPC metadata name and value",
-                ));
-            }
-        }
+        sonde_netconfig::validate_headers(&self.headers)?;
         sonde_exporterhelper::config::validate(&self.retry_on_failure, &self.sending_queue)
     }
 }

@@ -146,16 +146,7 @@ impl ComponentConfig for Config {
             }
         }
         self.tls.validate().map_err(|e| e.under(&["tls"]))?;
-        for (name, value) in &self.headers {
-            if http::HeaderName::from_bytes(name.as_bytes()).is_err()
-                || http::HeaderValue::from_str(value).is_err()
-            {
-                return Err(ConfigError::new(
-                    &["headers", name],
-                    "not a valid HTTP header name and value",
-                ));
-            }
-        }
+        sonde_netconfig::validate_headers(&self.headers)?;
         sonde_exporterhelper::config::validate(&self.retry_on_failure, &self.sending_queue)
     }
 }

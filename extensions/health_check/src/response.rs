@@ -9,6 +9,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::ResponseBody;
+use sonde_api::calendar::civil_from_days;
 
 /// The status code, content type and body to send.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,19 +73,6 @@ pub fn rfc3339_nano(t: SystemTime) -> String {
     }
     out.push('Z');
     out
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's method).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Go's `time.Duration.String()`: `1h2m3.5s`, `2m0s`, `1.5ms`, `0s`.

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use sonde_api::calendar::civil_from_days;
 use sonde_api::pdata::common::v1::{any_value::Value, AnyValue, KeyValue};
 
 /// pdata's type name of a value: `Str`, `Int`, `Double`, `Bool`, `Map`, `Slice`, `Bytes`, `Empty`.
@@ -184,20 +185,6 @@ pub fn timestamp(nanos: u64) -> String {
     }
     out.push_str(" +0000 UTC");
     out
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's method).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Standard base64 with padding, as Go's `encoding/json` writes `[]byte`.

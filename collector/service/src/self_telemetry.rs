@@ -11,8 +11,11 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogsConfig;
 
-/// Installs the global subscriber once. `SONDE_LOG` (an EnvFilter directive) overrides.
+/// Installs the global subscriber once, at `level` and in `encoding` (`console` or
+/// `json`, as otelcol's zap logger). `SONDE_LOG` (an EnvFilter directive) overrides the
+/// level. Logs go to stderr; `output_paths` is not honoured yet.
 pub fn init_logs(config: &LogsConfig) {
+    use std::io::IsTerminal;
     let level = match config.level.to_ascii_lowercase().as_str() {
         "dpanic" | "panic" | "fatal" => "error".to_string(),
         other => other.to_string(),
@@ -23,7 +26,13 @@ pub fn init_logs(config: &LogsConfig) {
         .with_writer(std::io::stderr)
         .with_target(false);
     // A second init (a reload) keeps the first subscriber; that is fine.
-    let _ = builder.try_init();
+    let _ = if config.encoding == "json" {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
 }
 
 /// Gauges refreshed on every scrape from /proc.

@@ -114,3 +114,57 @@ fn version_and_help() {
         assert!(out.contains(word), "help lacks {word}: {out}");
     }
 }
+
+#[test]
+fn json_logs_and_a_clean_exit_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let config = "yaml:
+receivers: {otlp: {protocols: {grpc: {endpoint: '127.0.0.1:0'}}}}
+exporters: {debug: }
+service:
+  telemetry: {logs: {encoding: json}, metrics: {level: none}}
+  pipelines: {logs: {receivers: [otlp], exporters: [debug]}}
+";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["--config", config])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let ready = line.contains("Everything is ready");
+        seen.push(line);
+        if ready {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    seen.extend(lines.map(|l| l.unwrap()));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let messages: Vec<String> = seen
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            v["message"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for expected in [
+        "Everything is ready. Begin running and processing data.",
+        "Received signal from OS: terminated",
+        "Shutdown complete.",
+    ] {
+        assert!(
+            messages.iter().any(|m| m == expected),
+            "{expected:?} not in {messages:?}"
+        );
+    }
+}

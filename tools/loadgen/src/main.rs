@@ -33,7 +33,7 @@ use crate::sonde::Sonde;
     about = "Throughput and steady-load benchmark of a release sonde"
 )]
 struct Args {
-    /// The sonde binary [default: $CARGO_TARGET_DIR/release/sonde, or /var/cache/sonde-target/release/sonde].
+    /// The sonde binary [default: `sonde` in the same directory as sonde-bench].
     #[arg(long)]
     sonde: Option<PathBuf>,
     /// Concurrent client connections in the throughput run.
@@ -67,11 +67,13 @@ const WARMUP: Duration = Duration::from_secs(2);
 /// Long enough for the batch processor (200 ms timeout) and the exporter to flush.
 const DRAIN: Duration = Duration::from_secs(2);
 
+/// `sonde` beside this executable: cargo builds both into the same profile directory,
+/// wherever the target directory is.
 fn default_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/sonde-target"));
-    target.join("release").join("sonde")
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("sonde")))
+        .unwrap_or_else(|| PathBuf::from("sonde"))
 }
 
 struct Row {

@@ -15,6 +15,16 @@ venv="${SONDE_VENV:-/var/cache/sonde-venv}"
 cargo test --workspace
 cargo build -p sonde
 
+# Debian ships venv/ensurepip separately; install it when we can, else say what is missing.
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+    else
+        echo "test.sh: the compat tests need python3-venv (apt-get install python3-venv)" >&2
+        exit 1
+    fi
+fi
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi

@@ -44,6 +44,15 @@ impl Signal {
         }
     }
 
+    /// 0, 1, 2: for per-signal arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Signal::Traces => 0,
+            Signal::Metrics => 1,
+            Signal::Logs => 2,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Signal> {
         Signal::ALL.into_iter().find(|sig| sig.as_str() == s)
     }

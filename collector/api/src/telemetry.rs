@@ -44,14 +44,6 @@ impl PerSignal {
     }
 }
 
-fn index(signal: Signal) -> usize {
-    match signal {
-        Signal::Traces => 0,
-        Signal::Metrics => 1,
-        Signal::Logs => 2,
-    }
-}
-
 fn batch_size_histogram() -> Histogram {
     const BUCKETS: [f64; 22] = [
         10., 25., 50., 75., 100., 250., 500., 750., 1000., 2000., 3000., 4000., 5000., 6000.,
@@ -249,10 +241,10 @@ pub struct ReceiverTelemetry {
 
 impl ReceiverTelemetry {
     pub fn accepted(&self, signal: Signal, items: usize) {
-        self.accepted[index(signal)].inc_by(items as u64);
+        self.accepted[signal.index()].inc_by(items as u64);
     }
     pub fn refused(&self, signal: Signal, items: usize) {
-        self.refused[index(signal)].inc_by(items as u64);
+        self.refused[signal.index()].inc_by(items as u64);
     }
 }
 
@@ -268,19 +260,19 @@ pub struct ExporterTelemetry {
 
 impl ExporterTelemetry {
     pub fn sent(&self, signal: Signal, items: usize) {
-        self.sent[index(signal)].inc_by(items as u64);
+        self.sent[signal.index()].inc_by(items as u64);
     }
     pub fn send_failed(&self, signal: Signal, items: usize) {
-        self.send_failed[index(signal)].inc_by(items as u64);
+        self.send_failed[signal.index()].inc_by(items as u64);
     }
     pub fn enqueue_failed(&self, signal: Signal, items: usize) {
-        self.enqueue_failed[index(signal)].inc_by(items as u64);
+        self.enqueue_failed[signal.index()].inc_by(items as u64);
     }
     pub fn set_queue_size(&self, signal: Signal, batches: usize) {
-        self.queue_size[index(signal)].set(batches as i64);
+        self.queue_size[signal.index()].set(batches as i64);
     }
     pub fn set_queue_capacity(&self, signal: Signal, batches: usize) {
-        self.queue_capacity[index(signal)].set(batches as i64);
+        self.queue_capacity[signal.index()].set(batches as i64);
     }
 }
 
@@ -292,7 +284,7 @@ pub struct ProcessorTelemetry {
 
 impl ProcessorTelemetry {
     pub fn refused(&self, signal: Signal, items: usize) {
-        self.refused[index(signal)].inc_by(items as u64);
+        self.refused[signal.index()].inc_by(items as u64);
     }
 }
 

@@ -29,8 +29,10 @@ impl Backoff {
             multiplier: config.multiplier,
             max_interval: config.max_interval,
             current: config.initial_interval,
+            // An elapsed time too large for the clock means no deadline at all.
             deadline: (!config.max_elapsed_time.is_zero())
-                .then(|| started + config.max_elapsed_time),
+                .then(|| started.checked_add(config.max_elapsed_time))
+                .flatten(),
         }
     }
 
@@ -49,7 +51,8 @@ impl Backoff {
             None => randomized,
         };
         match self.deadline {
-            Some(deadline) if now + delay > deadline => None,
+            // A server hint can be absurdly large; past the clock's range is past any deadline.
+            Some(deadline) if now.checked_add(delay).is_none_or(|at| at > deadline) => None,
             _ => Some(delay),
         }
     }
@@ -166,5 +169,18 @@ mod tests {
             b.next_delay(start, 0.5, Some(Duration::from_secs(301))),
             None
         );
+        // A hint beyond the clock's range gives up too, instead of overflowing.
+        assert_eq!(b.next_delay(start, 0.5, Some(Duration::MAX)), None);
+    }
+
+    #[test]
+    fn an_elapsed_time_beyond_the_clock_means_no_deadline() {
+        let start = Instant::now();
+        let config = RetryConfig {
+            max_elapsed_time: Duration::MAX,
+            ..RetryConfig::default()
+        };
+        let mut b = Backoff::new(&config, start);
+        assert_eq!(b.next_delay(start, 0.5, None), Some(Duration::from_secs(5)));
     }
 }

@@ -128,9 +128,33 @@ impl Inner {
     async fn run_consumer(self: Arc<Self>) {
         let Some(queue) = &self.queue else { return };
         while let Some(payload) = queue.pop().await {
+            // If shutdown aborts this task mid-export, the guard counts the batch as dropped.
+            let in_flight = InFlight {
+                inner: &self,
+                signal: payload.signal(),
+                items: payload.item_count(),
+            };
             // The outcome is accounted for in `export`; nobody waits for it.
             let _ = self.export(payload).await;
+            std::mem::forget(in_flight);
         }
+    }
+}
+
+/// A batch a consumer task has taken off the queue and not finished exporting.
+struct InFlight<'a> {
+    inner: &'a Inner,
+    signal: Signal,
+    items: usize,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.inner.dropped(
+            self.signal,
+            self.items,
+            &"export cut short by the shutdown timeout",
+        );
     }
 }
 

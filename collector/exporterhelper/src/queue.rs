@@ -23,14 +23,6 @@ pub(crate) struct Queue {
     telemetry: ExporterTelemetry,
 }
 
-fn index(signal: Signal) -> usize {
-    match signal {
-        Signal::Traces => 0,
-        Signal::Metrics => 1,
-        Signal::Logs => 2,
-    }
-}
-
 impl Queue {
     pub(crate) fn new(
         capacity: usize,
@@ -106,12 +98,12 @@ impl Queue {
     }
 
     fn add(&self, signal: Signal, n: usize) {
-        let now = self.depth[index(signal)].fetch_add(n, Ordering::SeqCst) + n;
+        let now = self.depth[signal.index()].fetch_add(n, Ordering::SeqCst) + n;
         self.telemetry.set_queue_size(signal, now);
     }
 
     fn sub(&self, signal: Signal) {
-        let now = self.depth[index(signal)].fetch_sub(1, Ordering::SeqCst) - 1;
+        let now = self.depth[signal.index()].fetch_sub(1, Ordering::SeqCst) - 1;
         self.telemetry.set_queue_size(signal, now);
     }
 }

@@ -72,7 +72,7 @@ impl Compression {
         ) -> Result<Vec<u8>, DecodeError> {
             let mut out = Vec::new();
             reader
-                .take(limit as u64 + 1)
+                .take((limit as u64).saturating_add(1))
                 .read_to_end(&mut out)
                 .map_err(|e| DecodeError::Corrupt {
                     encoding,

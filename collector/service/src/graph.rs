@@ -16,8 +16,11 @@ use crate::fanout::Fanout;
 use crate::plan::Plan;
 use crate::registry::Registry;
 
-/// How long one component may take to shut down before the service moves on.
-const SHUTDOWN_BUDGET: Duration = Duration::from_secs(30);
+/// How long one component may take to shut down before the service moves on. A
+/// backstop only: components bound their own shutdown (an exporter drains its queue for
+/// at most its 30 s `shutdown_timeout`, then counts what is left), and this must stay
+/// above that so their accounting is never cut off.
+const SHUTDOWN_BUDGET: Duration = Duration::from_secs(60);
 
 pub struct Graph {
     extensions: Vec<(ComponentId, Arc<dyn Lifecycle>)>,

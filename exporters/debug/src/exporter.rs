@@ -46,7 +46,9 @@ impl DebugExporter {
         if self.config.use_internal_logger {
             tracing::info!(exporter = %self.id, "{text}");
         } else {
-            println!("{text}");
+            // A closed stdout (`sonde | head`) must not take the collector down.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
     }
 }

@@ -13,7 +13,7 @@ use http::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
-use sonde_api::{Payload, Signal};
+use sonde_api::Payload;
 use sonde_exporterhelper::{SendError, Sender};
 use sonde_netconfig::tls::HttpsConnector;
 use sonde_netconfig::Compression;
@@ -33,14 +33,6 @@ pub(crate) struct HttpSender {
     pub(crate) encoding: Encoding,
     pub(crate) compression: Compression,
     pub(crate) exporter: String,
-}
-
-fn index(signal: Signal) -> usize {
-    match signal {
-        Signal::Traces => 0,
-        Signal::Metrics => 1,
-        Signal::Logs => 2,
-    }
 }
 
 /// An error with its causes, since hyper's top-level text alone says little.
@@ -85,7 +77,7 @@ impl HttpSender {
 impl Sender for HttpSender {
     async fn send(&self, payload: Arc<Payload>) -> Result<(), SendError> {
         let signal = payload.signal();
-        let Some(url) = self.urls[index(signal)].clone() else {
+        let Some(url) = self.urls[signal.index()].clone() else {
             return Err(SendError::permanent(format!("no endpoint for {signal}")));
         };
         let body = body_off_reactor(payload, self.encoding, self.compression)

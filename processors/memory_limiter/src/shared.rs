@@ -88,7 +88,8 @@ impl Shared {
                 loop {
                     ticker.tick().await;
                     let Some(shared) = weak.upgrade() else { return };
-                    shared.check(Instant::now());
+                    // A check may call malloc_trim, which can take a while on a big heap.
+                    let _ = tokio::task::spawn_blocking(move || shared.check(Instant::now())).await;
                 }
             }));
         }

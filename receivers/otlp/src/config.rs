@@ -53,9 +53,13 @@ impl Default for GrpcConfig {
 }
 
 impl GrpcConfig {
+    /// The limit in bytes; 0 means gRPC's default of 4 MiB, as in otelcol's configgrpc.
     pub fn max_recv_msg_size(&self) -> usize {
-        usize::try_from(self.max_recv_msg_size_mib.saturating_mul(1024 * 1024))
-            .unwrap_or(usize::MAX)
+        let mib = match self.max_recv_msg_size_mib {
+            0 => 4,
+            mib => mib,
+        };
+        usize::try_from(mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
     }
 }
 
@@ -166,6 +170,11 @@ mod tests {
         let grpc = c.protocols.grpc.unwrap();
         assert_eq!(grpc.endpoint, "localhost:4317");
         assert_eq!(grpc.max_recv_msg_size(), 4 * 1024 * 1024);
+        let unset = GrpcConfig {
+            max_recv_msg_size_mib: 0,
+            ..grpc.clone()
+        };
+        assert_eq!(unset.max_recv_msg_size(), 4 * 1024 * 1024);
         assert!(!grpc.include_metadata);
         let http = c.protocols.http.unwrap();
         assert_eq!(http.endpoint, "localhost:4318");

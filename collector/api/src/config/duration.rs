@@ -19,10 +19,17 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
         Text(String),
     }
     match Raw::deserialize(d)? {
+        Raw::Nanos(n) if n > MAX_NANOS => Err(de::Error::custom(format!(
+            "invalid duration {n}: out of range (at most {MAX_NANOS}ns, as in Go)"
+        ))),
         Raw::Nanos(n) => Ok(Duration::from_nanos(n)),
         Raw::Text(t) => parse(&t).map_err(de::Error::custom),
     }
 }
+
+/// Go's durations are i64 nanoseconds (about 292 years); longer ones are refused, so
+/// that adding one to a clock reading can never overflow.
+const MAX_NANOS: u64 = i64::MAX as u64;
 
 /// Parses a Go duration string.
 pub fn parse(text: &str) -> Result<Duration, String> {
@@ -60,6 +67,11 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         total += value * seconds;
         rest = &rest[unit_len..];
     }
+    if total * 1e9 > MAX_NANOS as f64 {
+        return Err(format!(
+            "invalid duration {text:?}: out of range (at most about 292 years, as in Go)"
+        ));
+    }
     Duration::try_from_secs_f64(total).map_err(|_| bad())
 }
 
@@ -96,6 +108,14 @@ mod tests {
         );
         assert!(parse("5x").is_err());
         assert!(parse("").is_err());
+        assert_eq!(
+            parse("3000000h").unwrap_err(),
+            "invalid duration \"3000000h\": out of range (at most about 292 years, as in Go)"
+        );
+        assert_eq!(
+            parse("2000000h").unwrap(),
+            Duration::from_secs(7_200_000_000)
+        );
     }
 
     #[test]

@@ -104,6 +104,45 @@ async fn gzip_and_zstd_bodies() {
     );
 }
 
+/// Bodies of 64 KiB and more are unpacked on the blocking pool; they arrive the same.
+#[tokio::test]
+async fn large_bodies_plain_and_compressed() {
+    let r = start(BOTH, ALL).await;
+    let t = traces("large", 3000);
+    let plain = t.encode_to_vec();
+    assert!(plain.len() > 64 * 1024, "{} bytes", plain.len());
+    for c in [Compression::None, Compression::Gzip] {
+        let mut headers = vec![("content-type", PROTOBUF)];
+        if let Some(name) = c.header_value() {
+            headers.push(("content-encoding", name));
+        }
+        let answer = send(
+            r.http_url(),
+            "POST",
+            "/v1/traces",
+            &headers,
+            c.encode(&plain),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{c:?}: {}", answer.text());
+    }
+    let bad = [plain.as_slice(), &[0xff; 70_000]].concat();
+    let answer = send(
+        r.http_url(),
+        "POST",
+        "/v1/traces",
+        &[("content-type", PROTOBUF)],
+        bad,
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(status_of(&answer.body).code, 3);
+    assert_eq!(
+        r.capture.payloads(),
+        [Payload::Traces(t.clone()), Payload::Traces(t)]
+    );
+}
+
 #[tokio::test]
 async fn wrong_method_is_405_with_allow() {
     let r = start(BOTH, ALL).await;

@@ -15,7 +15,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use http::header::{self, HeaderMap, HeaderValue};
@@ -93,17 +93,30 @@ async fn answer(
             &format!("415 unsupported media type, supported: [{JSON}, {PROTOBUF}]"),
         );
     };
-    let bytes = match read_body(parts, body, state.max_body).await {
-        Ok(bytes) => bytes,
+    let (raw, compression) = match read_body(parts, body, state.max_body).await {
+        Ok(read) => read,
         Err(response) => return response.into_response(encoding),
     };
-    // Decoding is CPU work on a bounded body; it stays on this request's task and out
-    // of any lock, so one large or broken request never holds up another.
-    let payload = match encoding.decode(signal, &bytes) {
-        Ok(payload) => payload,
-        Err(err) => return status(encoding, StatusCode::BAD_REQUEST, &err),
+    let limit = state.max_body;
+    let work_size = match compression {
+        // Telemetry compresses about 4:1; weigh a compressed body by what it unpacks to.
+        Compression::None => raw.len(),
+        _ => raw.len().saturating_mul(4),
     };
-    drop(bytes);
+    let unpack = move || {
+        let bytes = compression.decode(&raw, limit).map_err(|e| match e {
+            DecodeError::TooLarge { limit } => BodyError::TooLarge(limit),
+            other => BodyError::Bad(other.to_string()),
+        })?;
+        encoding
+            .decode(signal, &bytes)
+            .map_err(BodyError::Malformed)
+    };
+    let payload = match off_the_runtime_if_large(work_size, unpack).await {
+        Some(Ok(payload)) => payload,
+        Some(Err(err)) => return err.into_response(encoding),
+        None => return text(StatusCode::INTERNAL_SERVER_ERROR, "decoding task failed\n"),
+    };
     let result = state
         .exporter
         .export(payload, Some(peer), || header_pairs(&parts.headers))
@@ -125,6 +138,7 @@ async fn answer(
 enum BodyError {
     TooLarge(usize),
     Bad(String),
+    Malformed(RpcError),
 }
 
 impl BodyError {
@@ -144,16 +158,18 @@ impl BodyError {
                 StatusCode::BAD_REQUEST,
                 &RpcError::malformed(message),
             ),
+            BodyError::Malformed(err) => status(encoding, StatusCode::BAD_REQUEST, &err),
         }
     }
 }
 
-/// Reads and decompresses the body, never holding more than `limit` bytes of either.
+/// Reads the body, never holding more than `limit` bytes; decompression comes later,
+/// with the same limit.
 async fn read_body(
     parts: &http::request::Parts,
     body: Body,
     limit: usize,
-) -> Result<Vec<u8>, BodyError> {
+) -> Result<(Bytes, Compression), BodyError> {
     let compression =
         Compression::from_header(header_text(&parts.headers, header::CONTENT_ENCODING))
             .map_err(|e| BodyError::Bad(e.to_string()))?;
@@ -173,10 +189,23 @@ async fn read_body(
             }
         })?
         .to_bytes();
-    compression.decode(&raw, limit).map_err(|e| match e {
-        DecodeError::TooLarge { limit } => BodyError::TooLarge(limit),
-        other => BodyError::Bad(other.to_string()),
-    })
+    Ok((raw, compression))
+}
+
+/// Bodies at least this large are decompressed and decoded on the blocking pool, so a
+/// big request never holds a runtime thread for long; below it the hop costs more than
+/// it saves.
+const OFF_RUNTIME_BYTES: usize = 64 * 1024;
+
+/// Runs CPU work in place or on the blocking pool; `None` if the pooled task died.
+async fn off_the_runtime_if_large<T: Send + 'static>(
+    size: usize,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    if size < OFF_RUNTIME_BYTES {
+        return Some(work());
+    }
+    tokio::task::spawn_blocking(work).await.ok()
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {

@@ -172,7 +172,7 @@ pub fn traces(tag: &str, spans: usize) -> ExportTraceServiceRequest {
                 spans: (0..spans)
                     .map(|i| Span {
                         trace_id: vec![7; 16],
-                        span_id: vec![i as u8 + 1; 8],
+                        span_id: vec![(i % 255) as u8 + 1; 8],
                         name: format!("{tag}-{i}"),
                         kind: 2,
                         start_time_unix_nano: 1_700_000_000_000_000_000 + i as u64,

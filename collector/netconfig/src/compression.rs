@@ -1,6 +1,7 @@
 //! Body compression as OTLP uses it: `gzip`, `zstd` or none, by name in config and in
 //! `Content-Encoding`.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,8 @@ impl Compression {
     }
 
     /// Decompresses at most `limit` bytes; a bigger result is refused, not allocated.
-    pub fn decode(self, body: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    /// An uncompressed body is borrowed as it is, not copied.
+    pub fn decode(self, body: &[u8], limit: usize) -> Result<Cow<'_, [u8]>, DecodeError> {
         fn read_limited(
             reader: impl Read,
             limit: usize,
@@ -85,15 +87,17 @@ impl Compression {
         }
         match self {
             Compression::None if body.len() > limit => Err(DecodeError::TooLarge { limit }),
-            Compression::None => Ok(body.to_vec()),
-            Compression::Gzip => read_limited(flate2::read::GzDecoder::new(body), limit, "gzip"),
+            Compression::None => Ok(Cow::Borrowed(body)),
+            Compression::Gzip => {
+                read_limited(flate2::read::GzDecoder::new(body), limit, "gzip").map(Cow::Owned)
+            }
             Compression::Zstd => {
                 let decoder =
                     zstd::stream::read::Decoder::new(body).map_err(|e| DecodeError::Corrupt {
                         encoding: "zstd",
                         message: e.to_string(),
                     })?;
-                read_limited(decoder, limit, "zstd")
+                read_limited(decoder, limit, "zstd").map(Cow::Owned)
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod component;
 pub mod config;
 pub mod consumer;
 pub mod pdata;
+pub mod process;
 pub mod telemetry;
 
 pub use async_trait::async_trait;

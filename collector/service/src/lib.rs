@@ -10,7 +10,6 @@ pub mod config;
 mod fanout;
 pub mod graph;
 pub mod plan;
-mod procfs;
 pub mod redact;
 pub mod registry;
 pub mod resolve;

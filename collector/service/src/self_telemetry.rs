@@ -72,9 +72,11 @@ impl ProcessMetrics {
 
     fn refresh(&self) {
         self.uptime.set(self.started.elapsed().as_secs_f64());
-        if let Some(usage) = crate::procfs::self_usage() {
-            self.rss.set(usage.rss_bytes as i64);
-            self.cpu_seconds.set(usage.cpu_seconds);
+        if let Ok(rss) = sonde_api::process::rss_bytes() {
+            self.rss.set(rss as i64);
+        }
+        if let Ok(cpu) = sonde_api::process::cpu_seconds() {
+            self.cpu_seconds.set(cpu);
         }
     }
 }

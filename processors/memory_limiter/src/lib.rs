@@ -7,7 +7,7 @@
 //!
 //! * [`config`]: keys, defaults, otelcol's validation messages.
 //! * [`total_memory`]: the cgroup limit or MemTotal, for percentage limits.
-//! * [`rss`]: reading the process's resident memory.
+//! * resident memory comes from [`sonde_api::process::rss_bytes`].
 //! * [`checker`]: the decision, with injected readings.
 //! * [`shared`]: one check per id, shared by all pipelines.
 //! * [`processor`]: the pipeline component.
@@ -15,7 +15,6 @@
 pub mod checker;
 pub mod config;
 pub mod processor;
-pub mod rss;
 pub mod shared;
 pub mod total_memory;
 
@@ -72,7 +71,7 @@ impl ProcessorFactory for MemoryLimiterFactory {
                     soft: config.min_gc_interval_when_soft_limited,
                     hard: config.min_gc_interval_when_hard_limited,
                 },
-                Box::new(rss::read_rss),
+                Box::new(sonde_api::process::rss_bytes),
                 Box::new(checker::trim_allocator),
             );
             Ok(Shared::new(checker, config.check_interval))

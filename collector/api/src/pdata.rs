@@ -3,13 +3,23 @@
 //! pdata *is* OTLP: a receiver of OTLP hands its decoded request on untouched and
 //! an OTLP exporter sends it as is. Counting and splitting follow otelcol's units:
 //! spans, metric data points, log records.
+//!
+//! A payload is either decoded structs or [`Encoded`] bytes that are known to decode:
+//! OTLP that only passes through is never decoded at all.
 
+mod encoded;
+#[cfg(test)]
+mod fixtures;
+mod scan;
 mod split;
+
+use std::borrow::Cow;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use encoded::Encoded;
 pub use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 pub use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -70,6 +80,8 @@ pub enum Payload {
     Traces(ExportTraceServiceRequest),
     Metrics(ExportMetricsServiceRequest),
     Logs(ExportLogsServiceRequest),
+    /// Protobuf bytes of an export request, validated but not decoded.
+    Encoded(Encoded),
 }
 
 impl Payload {
@@ -87,6 +99,7 @@ impl Payload {
             Payload::Traces(_) => Signal::Traces,
             Payload::Metrics(_) => Signal::Metrics,
             Payload::Logs(_) => Signal::Logs,
+            Payload::Encoded(e) => e.signal(),
         }
     }
 
@@ -97,22 +110,44 @@ impl Payload {
             Payload::Traces(r) => r.resource_spans.count(),
             Payload::Metrics(r) => r.resource_metrics.count(),
             Payload::Logs(r) => r.resource_logs.count(),
+            Payload::Encoded(e) => e.item_count(),
+        }
+    }
+
+    /// Resource spans / metrics / logs.
+    pub fn resource_count(&self) -> usize {
+        match self {
+            Payload::Traces(r) => r.resource_spans.len(),
+            Payload::Metrics(r) => r.resource_metrics.len(),
+            Payload::Logs(r) => r.resource_logs.len(),
+            Payload::Encoded(e) => e.resource_count(),
         }
     }
 
     /// True when there is no resource at all (a payload may hold resources but no items).
     pub fn is_empty(&self) -> bool {
-        match self {
-            Payload::Traces(r) => r.resource_spans.is_empty(),
-            Payload::Metrics(r) => r.resource_metrics.is_empty(),
-            Payload::Logs(r) => r.resource_logs.is_empty(),
-        }
+        self.resource_count() == 0
     }
 
     /// Removes the first `n` items (and the resources and scopes around them) and returns them.
     /// Resource and scope data are copied when a resource or scope is cut in two.
+    /// Encoded bytes are decoded first unless all of them go.
     pub fn split_front(&mut self, n: usize) -> Payload {
         use split::split_vec;
+        if let Payload::Encoded(e) = self {
+            let signal = e.signal();
+            let decoded = if n >= e.item_count() {
+                None
+            } else {
+                // Bytes the walk accepted decode; were that ever wrong, the whole
+                // payload goes as one rather than being lost.
+                e.decode().ok()
+            };
+            match decoded {
+                Some(decoded) => *self = decoded,
+                None => return std::mem::replace(self, Payload::empty(signal)),
+            }
+        }
         match self {
             Payload::Traces(r) => Payload::Traces(ExportTraceServiceRequest {
                 resource_spans: split_vec(&mut r.resource_spans, n),
@@ -123,12 +158,23 @@ impl Payload {
             Payload::Logs(r) => Payload::Logs(ExportLogsServiceRequest {
                 resource_logs: split_vec(&mut r.resource_logs, n),
             }),
+            Payload::Encoded(_) => unreachable!("decoded above"),
         }
     }
 
     /// Appends the resources of `other`. Gives `other` back when its signal differs.
+    /// When either side is encoded the result is: encoding is cheaper than decoding.
     pub fn merge(&mut self, other: Payload) -> Result<(), Payload> {
+        if self.signal() != other.signal() {
+            return Err(other);
+        }
+        if let Payload::Encoded(_) = other {
+            if !matches!(self, Payload::Encoded(_)) {
+                *self = Payload::Encoded(Encoded::encode(self));
+            }
+        }
         match (self, other) {
+            (Payload::Encoded(a), other) => a.append(Encoded::from(other)),
             (Payload::Traces(a), Payload::Traces(b)) => a.resource_spans.extend(b.resource_spans),
             (Payload::Metrics(a), Payload::Metrics(b)) => {
                 a.resource_metrics.extend(b.resource_metrics)
@@ -146,6 +192,32 @@ impl Payload {
             Payload::Traces(r) => r.encode_to_vec(),
             Payload::Metrics(r) => r.encode_to_vec(),
             Payload::Logs(r) => r.encode_to_vec(),
+            Payload::Encoded(e) => e.to_bytes().to_vec(),
+        }
+    }
+
+    /// The payload as structs: borrowed when it is decoded already.
+    pub fn decoded(&self) -> Result<Cow<'_, Payload>, prost::DecodeError> {
+        match self {
+            Payload::Encoded(e) => Ok(Cow::Owned(e.decode()?)),
+            decoded => Ok(Cow::Borrowed(decoded)),
+        }
+    }
+
+    /// The payload as structs.
+    pub fn into_decoded(self) -> Result<Payload, prost::DecodeError> {
+        match self {
+            Payload::Encoded(e) => e.decode(),
+            decoded => Ok(decoded),
+        }
+    }
+
+    /// A request as it came off the wire: kept as bytes when a walk proves they
+    /// decode, decoded otherwise (and then the decode error is the answer).
+    pub fn from_wire(signal: Signal, bytes: bytes::Bytes) -> Result<Payload, prost::DecodeError> {
+        match Encoded::scan(signal, bytes.clone()) {
+            Some(encoded) => Ok(Payload::Encoded(encoded)),
+            None => Payload::decode(signal, &bytes),
         }
     }
 

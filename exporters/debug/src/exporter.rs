@@ -30,8 +30,14 @@ impl DebugExporter {
     }
 
     /// The text written for `payload`: the summary line, then the body for normal and
-    /// detailed verbosity (without its final newline).
+    /// detailed verbosity (without its final newline). Encoded bytes are decoded here,
+    /// so the renderers only ever see structs.
     pub fn render(verbosity: Verbosity, payload: &Payload) -> Vec<String> {
+        let payload = match payload.decoded() {
+            Ok(decoded) => decoded,
+            Err(err) => return vec![format!("{} that do not decode: {err}", payload.signal())],
+        };
+        let payload = &*payload;
         let mut out = vec![basic::summary(payload)];
         let body = match verbosity {
             Verbosity::Basic => return out,

@@ -43,6 +43,10 @@ impl Encoder for PayloadEncoder {
             Payload::Traces(r) => encode_reserved(r, buf),
             Payload::Metrics(r) => encode_reserved(r, buf),
             Payload::Logs(r) => encode_reserved(r, buf),
+            Payload::Encoded(e) => {
+                buf.reserve(e.len());
+                e.write_to(buf);
+            }
         }
         Ok(())
     }

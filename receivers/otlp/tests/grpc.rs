@@ -40,6 +40,8 @@ async fn each_signal_arrives_equal_plain_gzip_zstd() {
         expected.extend([Payload::Traces(tr), Payload::Metrics(me), Payload::Logs(lo)]);
     }
     assert_eq!(r.capture.payloads(), expected);
+    // Protobuf that decodes passes on as bytes: nothing is decoded on the way through.
+    assert_eq!(r.capture.kept_encoded(), vec![true; 9]);
     let text = r.telemetry.encode();
     for line in [
         "otelcol_receiver_accepted_spans_total{receiver=\"otlp\",transport=\"grpc\"} 6",

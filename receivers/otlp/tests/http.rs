@@ -29,6 +29,7 @@ async fn protobuf_of_each_signal_arrives_equal() {
         assert!(answer.body.is_empty());
     }
     assert_eq!(r.capture.payloads(), sent);
+    assert_eq!(r.capture.kept_encoded(), [true, true, true]);
     let text = r.telemetry.encode();
     for line in [
         "otelcol_receiver_accepted_spans_total{receiver=\"otlp\",transport=\"http\"} 3",
@@ -60,6 +61,8 @@ async fn json_of_each_signal_arrives_equal() {
         r.capture.payloads(),
         [Payload::Traces(t), Payload::Metrics(m), Payload::Logs(l)]
     );
+    // JSON has no bytes to pass on: it is decoded into structs.
+    assert_eq!(r.capture.kept_encoded(), [false, false, false]);
 }
 
 #[tokio::test]

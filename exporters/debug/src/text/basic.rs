@@ -29,5 +29,7 @@ pub fn summary(payload: &Payload) -> String {
             r.resource_logs.len(),
             payload.item_count()
         ),
+        // The exporter decodes before rendering; this only says what the bytes hold.
+        Payload::Encoded(e) => format!("{} {{\"items\": {}}}", e.signal(), e.item_count()),
     }
 }

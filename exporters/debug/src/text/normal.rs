@@ -102,6 +102,8 @@ pub fn render(payload: &Payload) -> String {
                 }
             }
         }
+        // The exporter decodes before rendering.
+        Payload::Encoded(_) => {}
     }
     out
 }

@@ -1,6 +1,7 @@
 //! The two OTLP/HTTP body encodings, chosen by `Content-Type`, used for the request
 //! and for the answer alike.
 
+use bytes::Bytes;
 use sonde_api::{Payload, Signal};
 
 use crate::json;
@@ -35,11 +36,12 @@ impl Encoding {
         }
     }
 
-    pub fn decode(self, signal: Signal, body: &[u8]) -> Result<Payload, RpcError> {
+    /// The body as a payload: protobuf that passes through stays bytes.
+    pub fn decode(self, signal: Signal, body: Bytes) -> Result<Payload, RpcError> {
         match self {
-            Encoding::Protobuf => Payload::decode(signal, body)
+            Encoding::Protobuf => Payload::from_wire(signal, body)
                 .map_err(|e| RpcError::malformed(format!("invalid protobuf body: {e}"))),
-            Encoding::Json => json::decode(signal, body)
+            Encoding::Json => json::decode(signal, &body)
                 .map_err(|e| RpcError::malformed(format!("invalid JSON body: {e}"))),
         }
     }

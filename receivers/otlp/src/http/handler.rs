@@ -12,6 +12,7 @@
 //!
 //! `google.rpc.Status` bodies and successes use the request's encoding.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -104,13 +105,13 @@ async fn answer(
         _ => raw.len().saturating_mul(4),
     };
     let unpack = move || {
-        let bytes = compression.decode(&raw, limit).map_err(|e| match e {
-            DecodeError::TooLarge { limit } => BodyError::TooLarge(limit),
-            other => BodyError::Bad(other.to_string()),
-        })?;
-        encoding
-            .decode(signal, &bytes)
-            .map_err(BodyError::Malformed)
+        let bytes = match compression.decode(&raw, limit) {
+            Ok(Cow::Borrowed(_)) => raw.clone(),
+            Ok(Cow::Owned(unpacked)) => Bytes::from(unpacked),
+            Err(DecodeError::TooLarge { limit }) => return Err(BodyError::TooLarge(limit)),
+            Err(other) => return Err(BodyError::Bad(other.to_string())),
+        };
+        encoding.decode(signal, bytes).map_err(BodyError::Malformed)
     };
     let payload = match off_the_runtime_if_large(work_size, unpack).await {
         Some(Ok(payload)) => payload,

@@ -39,12 +39,23 @@ pub struct Capture {
 }
 
 impl Capture {
+    /// What arrived, decoded (protobuf passes through as bytes).
     pub fn payloads(&self) -> Vec<Payload> {
         self.received
             .lock()
             .unwrap()
             .iter()
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p.decoded().unwrap().into_owned())
+            .collect()
+    }
+
+    /// True for each payload that arrived as bytes, not structs.
+    pub fn kept_encoded(&self) -> Vec<bool> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, _)| matches!(p, Payload::Encoded(_)))
             .collect()
     }
 

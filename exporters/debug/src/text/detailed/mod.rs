@@ -26,6 +26,8 @@ pub fn render(payload: &Payload) -> String {
         Payload::Traces(r) => traces::write(&mut out, r),
         Payload::Metrics(r) => metrics::write(&mut out, r),
         Payload::Logs(r) => logs::write(&mut out, r),
+        // The exporter decodes before rendering.
+        Payload::Encoded(_) => {}
     }
     out.0
 }

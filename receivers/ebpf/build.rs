@@ -22,7 +22,8 @@ const INSTALL_HINT: &str = "install them with `apt-get install clang libbpf-dev`
      or build without eBPF with SONDE_NO_EBPF=1 (the ebpf receiver then refuses to start)";
 
 fn main() {
-    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let bpf_dir = manifest.join("../../bpf");
 
@@ -33,8 +34,12 @@ fn main() {
     println!("cargo:rerun-if-changed={}", bpf_dir.display());
 
     let mut sources = Vec::new();
-    for entry in fs::read_dir(&bpf_dir).unwrap_or_else(|e| panic!("reading {}: {e}", bpf_dir.display())) {
-        let path = entry.unwrap_or_else(|e| panic!("reading {}: {e}", bpf_dir.display())).path();
+    for entry in
+        fs::read_dir(&bpf_dir).unwrap_or_else(|e| panic!("reading {}: {e}", bpf_dir.display()))
+    {
+        let path = entry
+            .unwrap_or_else(|e| panic!("reading {}: {e}", bpf_dir.display()))
+            .path();
         println!("cargo:rerun-if-changed={}", path.display());
         if path.to_string_lossy().ends_with(".bpf.c") {
             sources.push(path);
@@ -43,7 +48,8 @@ fn main() {
     sources.sort();
 
     let header = bpf_dir.join("sonde_events.h");
-    let text = fs::read_to_string(&header).unwrap_or_else(|e| panic!("reading {}: {e}", header.display()));
+    let text =
+        fs::read_to_string(&header).unwrap_or_else(|e| panic!("reading {}: {e}", header.display()));
     write(&out.join("sonde_layout.rs"), &layout_asserts(&text));
     write(&out.join("sonde_consts.rs"), &constants(&text));
 
@@ -54,7 +60,9 @@ fn main() {
     }
 
     let clang = env::var("CLANG").unwrap_or_else(|_| "clang".to_owned());
-    let libbpf = PathBuf::from(env::var("SONDE_LIBBPF_INCLUDE").unwrap_or_else(|_| "/usr/include".to_owned()));
+    let libbpf = PathBuf::from(
+        env::var("SONDE_LIBBPF_INCLUDE").unwrap_or_else(|_| "/usr/include".to_owned()),
+    );
     if Command::new(&clang).arg("--version").output().is_err() {
         panic!("\n\nsonde's eBPF receiver needs clang (`{clang}` was not found) and the libbpf headers to build: {INSTALL_HINT}\n\n");
     }
@@ -66,10 +74,21 @@ fn main() {
     }
 
     for source in &sources {
-        let name = source.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = source
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let object = out.join(name.replace(".bpf.c", ".bpf.o"));
         let output = Command::new(&clang)
-            .args(["-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wall", "-Werror"])
+            .args([
+                "-O2",
+                "-g",
+                "-target",
+                "bpf",
+                "-D__TARGET_ARCH_x86",
+                "-Wall",
+                "-Werror",
+            ])
             .arg("-I")
             .arg(&bpf_dir)
             .arg("-idirafter")
@@ -110,7 +129,9 @@ fn layout_asserts(header: &str) -> String {
     let mut count = 0;
     for line in header.lines() {
         if let Some(args) = macro_args(line, "SONDE_SIZE") {
-            let [ty, size] = args[..] else { panic!("bad SONDE_SIZE line: {line}") };
+            let [ty, size] = args[..] else {
+                panic!("bad SONDE_SIZE line: {line}")
+            };
             writeln!(
                 rust,
                 "const _: () = assert!(::core::mem::size_of::<{ty}>() == {size}, \"size of {ty} differs from bpf/sonde_events.h\");"
@@ -118,7 +139,9 @@ fn layout_asserts(header: &str) -> String {
             .expect("writing to a String");
             count += 1;
         } else if let Some(args) = macro_args(line, "SONDE_OFFSET") {
-            let [ty, field, offset] = args[..] else { panic!("bad SONDE_OFFSET line: {line}") };
+            let [ty, field, offset] = args[..] else {
+                panic!("bad SONDE_OFFSET line: {line}")
+            };
             writeln!(
                 rust,
                 "const _: () = assert!(::core::mem::offset_of!({ty}, {field}) == {offset}, \"offset of {ty}.{field} differs from bpf/sonde_events.h\");"
@@ -127,7 +150,10 @@ fn layout_asserts(header: &str) -> String {
             count += 1;
         }
     }
-    assert!(count > 0, "bpf/sonde_events.h has no SONDE_SIZE/SONDE_OFFSET lines");
+    assert!(
+        count > 0,
+        "bpf/sonde_events.h has no SONDE_SIZE/SONDE_OFFSET lines"
+    );
     rust
 }
 
@@ -139,7 +165,10 @@ fn constants(header: &str) -> String {
         let line = line.trim();
         let (name, value) = if let Some(rest) = line.strip_prefix("#define ") {
             let mut parts = rest.splitn(2, char::is_whitespace);
-            (parts.next().unwrap_or_default(), parts.next().unwrap_or_default().trim())
+            (
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default().trim(),
+            )
         } else if let Some((name, value)) = line.split_once(" = ") {
             (name.trim(), value.trim().trim_end_matches(','))
         } else {
@@ -148,7 +177,10 @@ fn constants(header: &str) -> String {
         if !name.starts_with("SONDE_") || name.contains('(') {
             continue;
         }
-        let value = if let Some(shift) = value.strip_prefix("(1u << ").and_then(|v| v.strip_suffix(')')) {
+        let value = if let Some(shift) = value
+            .strip_prefix("(1u << ")
+            .and_then(|v| v.strip_suffix(')'))
+        {
             shift.trim().parse::<u32>().ok().map(|k| 1u32 << k)
         } else {
             value.parse::<u32>().ok()

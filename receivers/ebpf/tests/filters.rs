@@ -33,27 +33,43 @@ fn tls_and_ssh_bytes_are_never_copied_out() {
         .expect("run python3");
     let (mut peer, _) = listener.accept().expect("accept");
     let mut ready = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut ready).expect("ready line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("ready line");
     assert_eq!(ready, "ready\n");
 
     // Only the child is traced, so every count below is the child's.
-    let config = CaptureConfig { pid_allow: vec![child.id()], ..Default::default() };
+    let config = CaptureConfig {
+        pid_allow: vec![child.id()],
+        ..Default::default()
+    };
     let Some((capture, mut events)) = start(config) else {
         let _ = child.kill();
+        let _ = child.wait();
         return;
     };
-    child.stdin.take().expect("stdin").write_all(b"go\n").expect("go");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"go\n")
+        .expect("go");
     let mut received = Vec::new();
-    peer.read_to_end(&mut received).expect("read the child's bytes");
+    peer.read_to_end(&mut received)
+        .expect("read the child's bytes");
     assert_eq!(received.len(), 43 + 32);
     assert!(child.wait().expect("wait").success());
 
     let mut seen = Vec::new();
     let pid = child.id();
     collect_until(&mut events, &mut seen, "the child's exit", |seen| {
-        seen.iter().any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == pid))
+        seen.iter()
+            .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == pid))
     });
-    let data: Vec<_> = seen.iter().filter(|e| matches!(e, Event::Data(_))).collect();
+    let data: Vec<_> = seen
+        .iter()
+        .filter(|e| matches!(e, Event::Data(_)))
+        .collect();
     assert!(data.is_empty(), "{data:?}");
     let stats = capture.stats().expect("stats");
     assert_eq!(stats.filtered_not_l7, 2);
@@ -64,14 +80,22 @@ fn tls_and_ssh_bytes_are_never_copied_out() {
 #[test]
 fn a_denied_process_name_is_not_traced() {
     let server = HttpServer::start("comm-deny");
-    let config = CaptureConfig { comm_deny: vec!["curl".into()], ..Default::default() };
-    let Some((capture, mut events)) = start(config) else { return };
+    let config = CaptureConfig {
+        comm_deny: vec!["curl".into()],
+        ..Default::default()
+    };
+    let Some((capture, mut events)) = start(config) else {
+        return;
+    };
     let curl_pid = curl(server.port, "/");
     let mut seen = Vec::new();
     collect_until(&mut events, &mut seen, "the server's response", |seen| {
         seen.iter().any(|e| matches!(e, Event::Data(d) if d.task.pid == server.pid() && d.direction == Direction::Egress))
     });
-    assert!(!seen.iter().any(|e| event_pid(e) == Some(curl_pid)), "curl was traced");
+    assert!(
+        !seen.iter().any(|e| event_pid(e) == Some(curl_pid)),
+        "curl was traced"
+    );
     let server_in = data(&seen, server.pid(), Direction::Ingress);
     assert_eq!(server_in.len(), 1);
     assert!(server_in[0].payload.starts_with(b"GET / HTTP/1.1\r\n"));
@@ -82,18 +106,28 @@ fn a_denied_process_name_is_not_traced() {
 #[test]
 fn a_denied_port_hides_both_ends() {
     let server = HttpServer::start("port-deny");
-    let config = CaptureConfig { port_deny: vec![server.port], ..Default::default() };
-    let Some((capture, mut events)) = start(config) else { return };
+    let config = CaptureConfig {
+        port_deny: vec![server.port],
+        ..Default::default()
+    };
+    let Some((capture, mut events)) = start(config) else {
+        return;
+    };
     let curl_pid = curl(server.port, "/");
     let mut seen = Vec::new();
     collect_until(&mut events, &mut seen, "curl's exit", |seen| {
-        seen.iter().any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == curl_pid))
+        seen.iter()
+            .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == curl_pid))
     });
     let on_port: Vec<_> = seen
         .iter()
         .filter(|e| match e {
-            Event::Data(d) => d.tuple.local.port() == server.port || d.tuple.remote.port() == server.port,
-            Event::Connection(c) => c.tuple.local.port() == server.port || c.tuple.remote.port() == server.port,
+            Event::Data(d) => {
+                d.tuple.local.port() == server.port || d.tuple.remote.port() == server.port
+            }
+            Event::Connection(c) => {
+                c.tuple.local.port() == server.port || c.tuple.remote.port() == server.port
+            }
             _ => false,
         })
         .collect();
@@ -106,14 +140,22 @@ fn a_denied_port_hides_both_ends() {
 #[test]
 fn only_allowed_pids_are_traced() {
     let server = HttpServer::start("pid-allow");
-    let config = CaptureConfig { pid_allow: vec![server.pid()], ..Default::default() };
-    let Some((capture, mut events)) = start(config) else { return };
+    let config = CaptureConfig {
+        pid_allow: vec![server.pid()],
+        ..Default::default()
+    };
+    let Some((capture, mut events)) = start(config) else {
+        return;
+    };
     let curl_pid = curl(server.port, "/");
     let mut seen = Vec::new();
     collect_until(&mut events, &mut seen, "the server's response", |seen| {
         seen.iter().any(|e| matches!(e, Event::Data(d) if d.task.pid == server.pid() && d.direction == Direction::Egress))
     });
-    let others: Vec<_> = seen.iter().filter(|e| event_pid(e).is_some_and(|p| p != server.pid())).collect();
+    let others: Vec<_> = seen
+        .iter()
+        .filter(|e| event_pid(e).is_some_and(|p| p != server.pid()))
+        .collect();
     assert!(others.is_empty(), "{others:?}");
     assert!(!seen.iter().any(|e| event_pid(e) == Some(curl_pid)));
     assert!(capture.stats().expect("stats").filtered_pid > 0);

@@ -12,7 +12,9 @@ use sonde_receiver_ebpf::capture::{CaptureConfig, Direction, Event, L7Protocol, 
 #[test]
 fn curl_and_python_http_server_are_seen_from_both_ends() {
     let server = HttpServer::start("both-ends");
-    let Some((capture, mut events)) = start(CaptureConfig::default()) else { return };
+    let Some((capture, mut events)) = start(CaptureConfig::default()) else {
+        return;
+    };
     let port = server.port;
     let curl_pid = curl(port, "/");
     let request = curl_request(port, "/");
@@ -20,14 +22,24 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
     let mut seen = Vec::new();
     // Done when curl has exited and its connection has ended at both ends.
     collect_until(&mut events, &mut seen, "curl's exchange and exit", |seen| {
-        let exited = seen.iter().any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == curl_pid));
+        let exited = seen
+            .iter()
+            .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == curl_pid));
         let client = seen.iter().find_map(|e| match e {
-            Event::Connection(c) if c.task.pid == curl_pid => Some((c.socket_id, c.tuple.local.port())),
+            Event::Connection(c) if c.task.pid == curl_pid => {
+                Some((c.socket_id, c.tuple.local.port()))
+            }
             _ => None,
         });
-        let Some((client_id, ephemeral)) = client else { return false };
+        let Some((client_id, ephemeral)) = client else {
+            return false;
+        };
         let server_id = seen.iter().find_map(|e| match e {
-            Event::Connection(c) if c.role == Role::Server && c.tuple.remote.port() == ephemeral => Some(c.socket_id),
+            Event::Connection(c)
+                if c.role == Role::Server && c.tuple.remote.port() == ephemeral =>
+            {
+                Some(c.socket_id)
+            }
             _ => None,
         });
         exited && ended(seen, client_id) && server_id.is_some_and(|id| ended(seen, id))
@@ -52,7 +64,11 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
     let accepts: Vec<_> = seen
         .iter()
         .filter_map(|e| match e {
-            Event::Connection(c) if c.task.pid == server.pid() && c.tuple.remote.port() == ephemeral => Some(c),
+            Event::Connection(c)
+                if c.task.pid == server.pid() && c.tuple.remote.port() == ephemeral =>
+            {
+                Some(c)
+            }
             _ => None,
         })
         .collect();
@@ -73,13 +89,22 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
     assert_eq!(server_in.len(), 1, "{server_in:?}");
     let server_in = server_in[0];
 
-    assert_eq!(std::str::from_utf8(&client_out.payload), Ok(request.as_str()));
-    assert_eq!(std::str::from_utf8(&server_in.payload), Ok(request.as_str()));
+    assert_eq!(
+        std::str::from_utf8(&client_out.payload),
+        Ok(request.as_str())
+    );
+    assert_eq!(
+        std::str::from_utf8(&server_in.payload),
+        Ok(request.as_str())
+    );
     assert_eq!(client_out.bytes, request.len() as u64);
     assert_eq!(server_in.bytes, request.len() as u64);
     assert_eq!(client_out.tcp_seq, server_in.tcp_seq);
     assert_eq!(client_out.l7_protocol, L7Protocol::Http1);
-    assert_eq!((client_out.syscall, server_in.syscall), (Syscall::Sendto, Syscall::Recvfrom));
+    assert_eq!(
+        (client_out.syscall, server_in.syscall),
+        (Syscall::Sendto, Syscall::Recvfrom)
+    );
 
     // Mirrored tuples: the client's local end is the server's remote end.
     assert_eq!(client_out.tuple.local, server_in.tuple.remote);
@@ -90,9 +115,19 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
 
     // Who: pids, comms, fds, socket ids from the connection events.
     assert_eq!(client_out.task.comm.to_string(), "curl");
-    assert!(server_in.task.comm.to_string().starts_with("python3"), "{}", server_in.task.comm);
-    assert_eq!((client_out.socket_id, client_out.fd), (connect.socket_id, connect.fd));
-    assert_eq!((server_in.socket_id, server_in.fd), (accept.socket_id, accept.fd));
+    assert!(
+        server_in.task.comm.to_string().starts_with("python3"),
+        "{}",
+        server_in.task.comm
+    );
+    assert_eq!(
+        (client_out.socket_id, client_out.fd),
+        (connect.socket_id, connect.fd)
+    );
+    assert_eq!(
+        (server_in.socket_id, server_in.fd),
+        (accept.socket_id, accept.fd)
+    );
     assert!(client_out.enter_ns <= client_out.task.timestamp_ns);
 
     // The response: python's egress continues the trace id its ingress opened,
@@ -102,7 +137,11 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
         .filter(|d| d.socket_id == accept.socket_id)
         .collect();
     assert!(!server_out.is_empty());
-    assert!(server_out[0].payload.starts_with(b"HTTP/1.0 200 OK\r\n"), "{:?}", server_out[0].payload);
+    assert!(
+        server_out[0].payload.starts_with(b"HTTP/1.0 200 OK\r\n"),
+        "{:?}",
+        server_out[0].payload
+    );
     assert!(server_in.trace_id.is_some());
     for out in &server_out {
         assert_eq!(out.trace_id, server_in.trace_id);
@@ -112,7 +151,10 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
     let client_in = data(&seen, curl_pid, Direction::Ingress);
     assert!(!client_in.is_empty());
     assert_eq!(client_in[0].tcp_seq, server_out[0].tcp_seq);
-    assert_eq!(client_in.iter().map(|d| d.bytes).sum::<u64>(), response_bytes);
+    assert_eq!(
+        client_in.iter().map(|d| d.bytes).sum::<u64>(),
+        response_bytes
+    );
     // curl sent before it received: its egress has no trace id to inherit.
     assert_eq!(client_out.trace_id, None);
 
@@ -134,36 +176,63 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
 
     let stats = capture.stats().expect("stats");
     assert!(stats.events_sent >= seen.len() as u64);
-    assert_eq!((stats.ring_buffer_drops, stats.channel_drops, stats.decode_errors), (0, 0, 0));
+    assert_eq!(
+        (
+            stats.ring_buffer_drops,
+            stats.channel_drops,
+            stats.decode_errors
+        ),
+        (0, 0, 0)
+    );
 }
 
 #[test]
 fn sondes_own_requests_are_never_captured() {
     let server = HttpServer::start("self");
-    let Some((capture, mut events)) = start(CaptureConfig::default()) else { return };
+    let Some((capture, mut events)) = start(CaptureConfig::default()) else {
+        return;
+    };
     let before = capture.stats().expect("stats").filtered_self;
 
     let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
     let own_port = stream.local_addr().expect("local addr").port();
-    stream.write_all(b"GET /self HTTP/1.0\r\nHost: sonde\r\n\r\n").expect("send");
+    stream
+        .write_all(b"GET /self HTTP/1.0\r\nHost: sonde\r\n\r\n")
+        .expect("send");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).expect("read");
-    assert!(response.starts_with(b"HTTP/1.0 404"), "{:?}", String::from_utf8_lossy(&response));
+    assert!(
+        response.starts_with(b"HTTP/1.0 404"),
+        "{:?}",
+        String::from_utf8_lossy(&response)
+    );
     drop(stream);
 
     // The server's side of it is seen; none of ours is.
     let mut seen = Vec::new();
-    collect_until(&mut events, &mut seen, "python's side of our request", |seen| {
-        seen.iter().any(|e| {
-            matches!(e, Event::Data(d) if d.task.pid == server.pid()
+    collect_until(
+        &mut events,
+        &mut seen,
+        "python's side of our request",
+        |seen| {
+            seen.iter().any(|e| {
+                matches!(e, Event::Data(d) if d.task.pid == server.pid()
                 && d.tuple.remote.port() == own_port && d.direction == Direction::Egress)
-        })
-    });
+            })
+        },
+    );
     let server_in = data(&seen, server.pid(), Direction::Ingress);
-    assert!(server_in.iter().any(|d| d.payload.starts_with(b"GET /self HTTP/1.0\r\n")));
+    assert!(server_in
+        .iter()
+        .any(|d| d.payload.starts_with(b"GET /self HTTP/1.0\r\n")));
     let own = std::process::id();
-    let ours: Vec<_> = seen.iter().filter(|e| matches!(e, Event::Data(d) if d.task.pid == own)).collect();
+    let ours: Vec<_> = seen
+        .iter()
+        .filter(|e| matches!(e, Event::Data(d) if d.task.pid == own))
+        .collect();
     assert!(ours.is_empty(), "{ours:?}");
-    assert!(!seen.iter().any(|e| matches!(e, Event::Connection(c) if c.task.pid == own)));
+    assert!(!seen
+        .iter()
+        .any(|e| matches!(e, Event::Connection(c) if c.task.pid == own)));
     assert!(capture.stats().expect("stats").filtered_self > before);
 }

@@ -60,17 +60,23 @@ s.close()
 #[test]
 fn every_syscall_family_is_captured_across_iovecs() {
     let server = HttpServer::start("syscalls");
-    let Some((capture, mut events)) = start(CaptureConfig::default()) else { return };
+    let Some((capture, mut events)) = start(CaptureConfig::default()) else {
+        return;
+    };
     let mut child = std::process::Command::new(python())
         .args(["-c", CLIENT, &server.port.to_string()])
         .spawn()
         .expect("run python3");
     let pid = child.id();
-    assert!(child.wait().expect("wait").success(), "the client script failed");
+    assert!(
+        child.wait().expect("wait").success(),
+        "the client script failed"
+    );
 
     let mut seen = Vec::new();
     collect_until(&mut events, &mut seen, "the client's exit", |seen| {
-        seen.iter().any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == pid))
+        seen.iter()
+            .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == pid))
     });
 
     let sent = data(&seen, pid, Direction::Egress);
@@ -81,7 +87,12 @@ fn every_syscall_family_is_captured_across_iovecs() {
         ("sendmsg", Syscall::Sendmsg, Syscall::Recvmsg),
         ("sendmmsg", Syscall::Sendmmsg, Syscall::Recvmmsg),
     ];
-    assert_eq!(sent.len(), pairs.len(), "{:?}", sent.iter().map(|d| d.syscall).collect::<Vec<_>>());
+    assert_eq!(
+        sent.len(),
+        pairs.len(),
+        "{:?}",
+        sent.iter().map(|d| d.syscall).collect::<Vec<_>>()
+    );
     for (i, (path, send, receive)) in pairs.into_iter().enumerate() {
         let request = format!("GET /{path} HTTP/1.0\r\nHost: sonde\r\n\r\n");
         let out: &DataEvent = sent[i];
@@ -89,10 +100,19 @@ fn every_syscall_family_is_captured_across_iovecs() {
         assert_eq!(std::str::from_utf8(&out.payload), Ok(request.as_str()));
         assert_eq!(out.bytes, request.len() as u64);
 
-        let back: Vec<_> = received.iter().filter(|d| d.socket_id == out.socket_id).collect();
+        let back: Vec<_> = received
+            .iter()
+            .filter(|d| d.socket_id == out.socket_id)
+            .collect();
         assert_eq!(back.len(), 1, "{path}");
         assert_eq!(back[0].syscall, receive);
-        assert!(back[0].payload.starts_with(b"HTTP/1.0 404 File not found\r\n"), "{path}: {:?}", back[0].payload);
+        assert!(
+            back[0]
+                .payload
+                .starts_with(b"HTTP/1.0 404 File not found\r\n"),
+            "{path}: {:?}",
+            back[0].payload
+        );
         assert_eq!(back[0].payload.len() as u64, back[0].bytes);
 
         // The server saw the same request with the same sequence number.

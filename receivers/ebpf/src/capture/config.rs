@@ -76,10 +76,15 @@ impl CaptureConfig {
         ];
         for (name, len) in lists {
             if len > MAX_FILTER_ENTRIES {
-                return invalid(format!("{name} has {len} entries; at most {MAX_FILTER_ENTRIES} are supported"));
+                return invalid(format!(
+                    "{name} has {len} entries; at most {MAX_FILTER_ENTRIES} are supported"
+                ));
             }
         }
-        for (name, list) in [("comm_allow", &self.comm_allow), ("comm_deny", &self.comm_deny)] {
+        for (name, list) in [
+            ("comm_allow", &self.comm_allow),
+            ("comm_deny", &self.comm_deny),
+        ] {
             for comm in list {
                 if comm.is_empty() || comm.len() > MAX_COMM_LEN || comm.contains('\0') {
                     return invalid(format!(
@@ -162,7 +167,12 @@ mod tests {
             error(CaptureConfig { payload_size: 0, ..Default::default() }),
             "invalid eBPF capture config: payload_size 0 is out of range: it must be between 1 and 4096"
         );
-        assert!(CaptureConfig { payload_size: 4096, ..Default::default() }.validate().is_ok());
+        assert!(CaptureConfig {
+            payload_size: 4096,
+            ..Default::default()
+        }
+        .validate()
+        .is_ok());
     }
 
     #[test]
@@ -177,7 +187,10 @@ mod tests {
     #[test]
     fn lists_are_bounded_by_the_map_size() {
         assert_eq!(
-            error(CaptureConfig { port_allow: vec![80; 1025], ..Default::default() }),
+            error(CaptureConfig {
+                port_allow: vec![80; 1025],
+                ..Default::default()
+            }),
             "invalid eBPF capture config: port_allow has 1025 entries; at most 1024 are supported"
         );
     }
@@ -203,7 +216,9 @@ mod tests {
         };
         assert_eq!(
             config.filter_flags(),
-            raw::SONDE_FILTER_PID_ALLOW | raw::SONDE_FILTER_COMM_DENY | raw::SONDE_FILTER_PORT_ALLOW
+            raw::SONDE_FILTER_PID_ALLOW
+                | raw::SONDE_FILTER_COMM_DENY
+                | raw::SONDE_FILTER_PORT_ALLOW
         );
         assert_eq!(config.filter_flags(), 0b11001);
     }

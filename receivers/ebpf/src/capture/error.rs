@@ -42,28 +42,37 @@ pub enum CaptureError {
          syscall, sock, tcp and sched tracepoints (CONFIG_FTRACE_SYSCALLS=y)",
         path.display()
     )]
-    MissingTracepoint { category: &'static str, event: &'static str, path: PathBuf },
+    MissingTracepoint {
+        category: &'static str,
+        event: &'static str,
+        path: PathBuf,
+    },
 
     #[error("loading the eBPF object failed: {0}")]
-    Load(#[source] aya::EbpfError),
+    Load(#[source] Box<aya::EbpfError>),
 
     #[error("the eBPF object has no {what} named {name}")]
-    Missing { what: &'static str, name: &'static str },
+    Missing {
+        what: &'static str,
+        name: &'static str,
+    },
 
-    #[error("eBPF program {program} ({category}:{event}) could not be loaded or attached: {source}")]
+    #[error(
+        "eBPF program {program} ({category}:{event}) could not be loaded or attached: {source}"
+    )]
     Program {
         program: &'static str,
         category: &'static str,
         event: &'static str,
         #[source]
-        source: aya::programs::ProgramError,
+        source: Box<aya::programs::ProgramError>,
     },
 
     #[error("eBPF map {map}: {source}")]
     Map {
         map: &'static str,
         #[source]
-        source: aya::maps::MapError,
+        source: Box<aya::maps::MapError>,
     },
 
     #[error("starting the ring-buffer reader failed: {0}")]

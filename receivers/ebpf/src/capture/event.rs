@@ -271,7 +271,11 @@ pub enum DecodeError {
     #[error("a ring-buffer record has the unknown kind {0}")]
     UnknownKind(u32),
     #[error("a ring-buffer record of kind {kind} has the unknown {field} {value}")]
-    UnknownValue { kind: u32, field: &'static str, value: u32 },
+    UnknownValue {
+        kind: u32,
+        field: &'static str,
+        value: u32,
+    },
 }
 
 /// Decodes one ring-buffer record.
@@ -281,17 +285,26 @@ pub fn decode(record: &[u8]) -> Result<Event, DecodeError> {
         raw::SONDE_EVENT_DATA => decode_data(record).map(Event::Data),
         raw::SONDE_EVENT_CONNECT | raw::SONDE_EVENT_ACCEPT | raw::SONDE_EVENT_CLOSE => {
             let raw = read::<raw::sonde_socket_event>(record, header.kind)?;
-            let (task, socket_id, fd, tuple) = (task(&raw.header), raw.socket_id, raw.fd, tuple(&raw.tuple));
+            let (task, socket_id, fd, tuple) =
+                (task(&raw.header), raw.socket_id, raw.fd, tuple(&raw.tuple));
             Ok(match header.kind {
-                raw::SONDE_EVENT_CLOSE => {
-                    Event::Close(CloseEvent { task, socket_id, fd, tuple, retransmits: raw.retransmits })
-                }
+                raw::SONDE_EVENT_CLOSE => Event::Close(CloseEvent {
+                    task,
+                    socket_id,
+                    fd,
+                    tuple,
+                    retransmits: raw.retransmits,
+                }),
                 kind => Event::Connection(ConnectionEvent {
                     task,
                     socket_id,
                     fd,
                     tuple,
-                    role: if kind == raw::SONDE_EVENT_CONNECT { Role::Client } else { Role::Server },
+                    role: if kind == raw::SONDE_EVENT_CONNECT {
+                        Role::Client
+                    } else {
+                        Role::Server
+                    },
                     in_progress: raw.ret == -libc::EINPROGRESS,
                 }),
             })
@@ -318,7 +331,11 @@ pub fn decode(record: &[u8]) -> Result<Event, DecodeError> {
         }
         raw::SONDE_EVENT_PROCESS_EXEC => {
             let raw = read::<raw::sonde_process_event>(record, header.kind)?;
-            let len = raw.filename.iter().position(|&b| b == 0).unwrap_or(raw.filename.len());
+            let len = raw
+                .filename
+                .iter()
+                .position(|&b| b == 0)
+                .unwrap_or(raw.filename.len());
             Ok(Event::ProcessExec(ProcessExecEvent {
                 task: task(&raw.header),
                 ppid: raw.ppid,
@@ -338,7 +355,11 @@ pub fn decode(record: &[u8]) -> Result<Event, DecodeError> {
 }
 
 fn read<R: Record>(record: &[u8], kind: u32) -> Result<R, DecodeError> {
-    R::read(record).ok_or(DecodeError::Truncated { kind, len: record.len(), want: size_of::<R>() })
+    R::read(record).ok_or(DecodeError::Truncated {
+        kind,
+        len: record.len(),
+        want: size_of::<R>(),
+    })
 }
 
 fn decode_data(record: &[u8]) -> Result<DataEvent, DecodeError> {
@@ -346,9 +367,11 @@ fn decode_data(record: &[u8]) -> Result<DataEvent, DecodeError> {
     let raw = read::<raw::sonde_data_event>(record, kind)?;
     let start = size_of::<raw::sonde_data_event>();
     let end = start + raw.payload_len as usize;
-    let payload = record
-        .get(start..end)
-        .ok_or(DecodeError::Truncated { kind, len: record.len(), want: end })?;
+    let payload = record.get(start..end).ok_or(DecodeError::Truncated {
+        kind,
+        len: record.len(),
+        want: end,
+    })?;
     let unknown = |field, value| DecodeError::UnknownValue { kind, field, value };
     Ok(DataEvent {
         task: task(&raw.header),
@@ -390,7 +413,12 @@ fn syscall(raw: u8) -> Option<Syscall> {
 }
 
 fn task(header: &raw::sonde_event_header) -> Task {
-    Task { pid: header.pid, tid: header.tid, comm: Comm(header.comm), timestamp_ns: header.timestamp_ns }
+    Task {
+        pid: header.pid,
+        tid: header.tid,
+        comm: Comm(header.comm),
+        timestamp_ns: header.timestamp_ns,
+    }
 }
 
 fn tuple(raw: &raw::sonde_tuple) -> SocketTuple {

@@ -4,18 +4,36 @@ use crate::capture::raw::{self, Record};
 fn header(kind: u32) -> raw::sonde_event_header {
     let mut comm = [0u8; 16];
     comm[..4].copy_from_slice(b"curl");
-    raw::sonde_event_header { kind, pid: 100, tid: 101, reserved: 0, timestamp_ns: 5_000, comm }
+    raw::sonde_event_header {
+        kind,
+        pid: 100,
+        tid: 101,
+        reserved: 0,
+        timestamp_ns: 5_000,
+        comm,
+    }
 }
 
 fn v4_tuple() -> raw::sonde_tuple {
-    let mut tuple = raw::sonde_tuple { sport: 40000, dport: 8080, family: 2, protocol: 6, ..Default::default() };
+    let mut tuple = raw::sonde_tuple {
+        sport: 40000,
+        dport: 8080,
+        family: 2,
+        protocol: 6,
+        ..Default::default()
+    };
     tuple.saddr[..4].copy_from_slice(&[127, 0, 0, 1]);
     tuple.daddr[..4].copy_from_slice(&[127, 0, 0, 2]);
     tuple
 }
 
 fn task() -> Task {
-    Task { pid: 100, tid: 101, comm: Comm::from(*b"curl\0\0\0\0\0\0\0\0\0\0\0\0"), timestamp_ns: 5_000 }
+    Task {
+        pid: 100,
+        tid: 101,
+        comm: Comm::from(*b"curl\0\0\0\0\0\0\0\0\0\0\0\0"),
+        timestamp_ns: 5_000,
+    }
 }
 
 fn data_record(payload: &[u8]) -> Vec<u8> {
@@ -47,7 +65,10 @@ fn a_data_record_decodes_with_its_payload() {
         enter_ns: 4_000,
         socket_id: 7,
         fd: 5,
-        tuple: SocketTuple { local: "127.0.0.1:40000".parse().unwrap(), remote: "127.0.0.2:8080".parse().unwrap() },
+        tuple: SocketTuple {
+            local: "127.0.0.1:40000".parse().unwrap(),
+            remote: "127.0.0.2:8080".parse().unwrap(),
+        },
         direction: Direction::Egress,
         syscall: Syscall::Sendto,
         l7_protocol: L7Protocol::Http1,
@@ -63,7 +84,9 @@ fn a_data_record_decodes_with_its_payload() {
 fn ring_buffer_padding_after_the_payload_is_ignored() {
     let mut record = data_record(b"HTTP/1.1 200 OK\r\n");
     record.extend_from_slice(&[0; 7]);
-    let Ok(Event::Data(event)) = decode(&record) else { panic!("not data") };
+    let Ok(Event::Data(event)) = decode(&record) else {
+        panic!("not data")
+    };
     assert_eq!(&event.payload[..], b"HTTP/1.1 200 OK\r\n");
 }
 
@@ -71,14 +94,27 @@ fn ring_buffer_padding_after_the_payload_is_ignored() {
 fn a_payload_longer_than_the_record_is_an_error() {
     let mut record = data_record(b"GET / HTTP/1.1\r\n");
     record.truncate(record.len() - 1);
-    assert_eq!(decode(&record), Err(DecodeError::Truncated { kind: 1, len: 143, want: 144 }));
+    assert_eq!(
+        decode(&record),
+        Err(DecodeError::Truncated {
+            kind: 1,
+            len: 143,
+            want: 144
+        })
+    );
 }
 
 #[test]
 fn an_ipv6_tuple_uses_all_sixteen_bytes() {
     let mut event = raw::sonde_socket_event {
         header: header(raw::SONDE_EVENT_ACCEPT),
-        tuple: raw::sonde_tuple { sport: 443, dport: 50000, family: 10, protocol: 6, ..Default::default() },
+        tuple: raw::sonde_tuple {
+            sport: 443,
+            dport: 50000,
+            family: 10,
+            protocol: 6,
+            ..Default::default()
+        },
         socket_id: 3,
         fd: 9,
         ..Default::default()
@@ -86,10 +122,16 @@ fn an_ipv6_tuple_uses_all_sixteen_bytes() {
     event.tuple.saddr[15] = 1;
     event.tuple.daddr = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
     let expected = ConnectionEvent {
-        task: Task { comm: Comm::from(*b"curl\0\0\0\0\0\0\0\0\0\0\0\0"), ..task() },
+        task: Task {
+            comm: Comm::from(*b"curl\0\0\0\0\0\0\0\0\0\0\0\0"),
+            ..task()
+        },
         socket_id: 3,
         fd: 9,
-        tuple: SocketTuple { local: "[::1]:443".parse().unwrap(), remote: "[2001:db8::2]:50000".parse().unwrap() },
+        tuple: SocketTuple {
+            local: "[::1]:443".parse().unwrap(),
+            remote: "[2001:db8::2]:50000".parse().unwrap(),
+        },
         role: Role::Server,
         in_progress: false,
     };
@@ -106,8 +148,13 @@ fn a_non_blocking_connect_is_in_progress() {
         ret: -libc::EINPROGRESS,
         ..Default::default()
     };
-    let Ok(Event::Connection(connection)) = decode(event.as_bytes()) else { panic!("not a connection") };
-    assert_eq!((connection.role, connection.in_progress, connection.fd), (Role::Client, true, 4));
+    let Ok(Event::Connection(connection)) = decode(event.as_bytes()) else {
+        panic!("not a connection")
+    };
+    assert_eq!(
+        (connection.role, connection.in_progress, connection.fd),
+        (Role::Client, true, 4)
+    );
 }
 
 #[test]
@@ -120,10 +167,19 @@ fn close_state_and_retransmit_records_decode() {
         retransmits: 2,
         ..Default::default()
     };
-    let tuple = SocketTuple { local: "127.0.0.1:40000".parse().unwrap(), remote: "127.0.0.2:8080".parse().unwrap() };
+    let tuple = SocketTuple {
+        local: "127.0.0.1:40000".parse().unwrap(),
+        remote: "127.0.0.2:8080".parse().unwrap(),
+    };
     assert_eq!(
         decode(event.as_bytes()),
-        Ok(Event::Close(CloseEvent { task: task(), socket_id: 3, fd: 4, tuple, retransmits: 2 }))
+        Ok(Event::Close(CloseEvent {
+            task: task(),
+            socket_id: 3,
+            fd: 4,
+            tuple,
+            retransmits: 2
+        }))
     );
 
     event.header.kind = raw::SONDE_EVENT_SOCK_STATE;
@@ -164,29 +220,48 @@ fn process_records_decode() {
     event.filename[..13].copy_from_slice(b"/usr/bin/curl");
     assert_eq!(
         decode(event.as_bytes()),
-        Ok(Event::ProcessExec(ProcessExecEvent { task: task(), ppid: 1, filename: "/usr/bin/curl".into() }))
+        Ok(Event::ProcessExec(ProcessExecEvent {
+            task: task(),
+            ppid: 1,
+            filename: "/usr/bin/curl".into()
+        }))
     );
     event.header.kind = raw::SONDE_EVENT_PROCESS_EXIT;
     event.exit_code = 256;
     assert_eq!(
         decode(event.as_bytes()),
-        Ok(Event::ProcessExit(ProcessExitEvent { task: task(), ppid: 1, exit_code: 256 }))
+        Ok(Event::ProcessExit(ProcessExitEvent {
+            task: task(),
+            ppid: 1,
+            exit_code: 256
+        }))
     );
 }
 
 #[test]
 fn garbage_is_an_error_never_a_panic() {
     assert_eq!(decode(&[1, 0, 0]), Err(DecodeError::Short(3)));
-    assert_eq!(decode(header(99).as_bytes()), Err(DecodeError::UnknownKind(99)));
+    assert_eq!(
+        decode(header(99).as_bytes()),
+        Err(DecodeError::UnknownKind(99))
+    );
     assert_eq!(
         decode(header(raw::SONDE_EVENT_PROCESS_EXIT).as_bytes()),
-        Err(DecodeError::Truncated { kind: 8, len: 40, want: 304 })
+        Err(DecodeError::Truncated {
+            kind: 8,
+            len: 40,
+            want: 304
+        })
     );
     let mut record = data_record(b"");
     record[125] = 42; // syscall
     assert_eq!(
         decode(&record),
-        Err(DecodeError::UnknownValue { kind: 1, field: "syscall", value: 42 })
+        Err(DecodeError::UnknownValue {
+            kind: 1,
+            field: "syscall",
+            value: 42
+        })
     );
 }
 

@@ -11,7 +11,11 @@ pub(crate) struct Hook {
 }
 
 const fn syscall(program: &'static str) -> Hook {
-    Hook { program, category: "syscalls", event: program }
+    Hook {
+        program,
+        category: "syscalls",
+        event: program,
+    }
 }
 
 pub(crate) const HOOKS: &[Hook] = &[
@@ -42,8 +46,24 @@ pub(crate) const HOOKS: &[Hook] = &[
     syscall("sys_enter_accept4"),
     syscall("sys_exit_accept4"),
     syscall("sys_enter_close"),
-    Hook { program: "inet_sock_set_state", category: "sock", event: "inet_sock_set_state" },
-    Hook { program: "tcp_retransmit_skb", category: "tcp", event: "tcp_retransmit_skb" },
-    Hook { program: "sched_process_exec", category: "sched", event: "sched_process_exec" },
-    Hook { program: "sched_process_exit", category: "sched", event: "sched_process_exit" },
+    Hook {
+        program: "inet_sock_set_state",
+        category: "sock",
+        event: "inet_sock_set_state",
+    },
+    Hook {
+        program: "tcp_retransmit_skb",
+        category: "tcp",
+        event: "tcp_retransmit_skb",
+    },
+    Hook {
+        program: "sched_process_exec",
+        category: "sched",
+        event: "sched_process_exec",
+    },
+    Hook {
+        program: "sched_process_exit",
+        category: "sched",
+        event: "sched_process_exit",
+    },
 ];

@@ -8,7 +8,9 @@ pub(crate) fn skip_reason() -> Option<String> {
     if cfg!(sonde_no_ebpf) {
         return Some("built with SONDE_NO_EBPF".to_owned());
     }
-    preflight::check(&preflight::Host::system(), hooks::HOOKS).err().map(|e| e.to_string())
+    preflight::check(&preflight::Host::system(), hooks::HOOKS)
+        .err()
+        .map(|e| e.to_string())
 }
 
 #[test]
@@ -34,5 +36,8 @@ fn dropping_the_capture_detaches_and_unloads_every_program() {
     assert_eq!(loaded(&ids), 0);
     // The reader is gone: the channel ends once drained.
     while events.try_recv().is_ok() {}
-    assert_eq!(events.try_recv(), Err(tokio::sync::mpsc::error::TryRecvError::Disconnected));
+    assert_eq!(
+        events.try_recv(),
+        Err(tokio::sync::mpsc::error::TryRecvError::Disconnected)
+    );
 }

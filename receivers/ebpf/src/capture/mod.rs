@@ -8,7 +8,7 @@
 //! ```
 //!
 //! What goes on the wire between the two halves is `bpf/sonde_events.h`;
-//! [`raw`] mirrors it and the build checks the mirror. Start a capture with
+//! `raw.rs` mirrors it and the build checks the mirror. Start a capture with
 //! [`Capture::start`]; dropping the [`Capture`] stops the reader and detaches
 //! every program. Nothing is dropped silently: [`Capture::stats`] counts
 //! ring-buffer drops, channel drops and every in-kernel filter.
@@ -33,9 +33,9 @@ use tokio::sync::mpsc;
 pub use config::{CaptureConfig, MAX_COMM_LEN, MAX_FILTER_ENTRIES, MAX_PAYLOAD_SIZE};
 pub use error::CaptureError;
 pub use event::{
-    decode, CloseEvent, Comm, ConnectionEvent, DataEvent, DecodeError, Direction, Event, L7Protocol,
-    ProcessExecEvent, ProcessExitEvent, RetransmitEvent, Role, SocketTuple, Syscall, Task, TcpState,
-    TcpStateEvent,
+    decode, CloseEvent, Comm, ConnectionEvent, DataEvent, DecodeError, Direction, Event,
+    L7Protocol, ProcessExecEvent, ProcessExitEvent, RetransmitEvent, Role, SocketTuple, Syscall,
+    Task, TcpState, TcpStateEvent,
 };
 pub use stats::CaptureStats;
 
@@ -69,22 +69,41 @@ impl Capture {
         preflight::check(&preflight::Host::system(), hooks::HOOKS)?;
         let mut ebpf = loader::load(object, config)?;
 
-        let ring = ebpf.take_map("events").ok_or(CaptureError::Missing { what: "map", name: "events" })?;
-        let ring = RingBuf::try_from(ring).map_err(|source| CaptureError::Map { map: "events", source })?;
-        let counters =
-            ebpf.take_map("counters").ok_or(CaptureError::Missing { what: "map", name: "counters" })?;
-        let counters =
-            PerCpuArray::try_from(counters).map_err(|source| CaptureError::Map { map: "counters", source })?;
+        let ring = ebpf.take_map("events").ok_or(CaptureError::Missing {
+            what: "map",
+            name: "events",
+        })?;
+        let ring = RingBuf::try_from(ring).map_err(|source| CaptureError::Map {
+            map: "events",
+            source: Box::new(source),
+        })?;
+        let counters = ebpf.take_map("counters").ok_or(CaptureError::Missing {
+            what: "map",
+            name: "counters",
+        })?;
+        let counters = PerCpuArray::try_from(counters).map_err(|source| CaptureError::Map {
+            map: "counters",
+            source: Box::new(source),
+        })?;
 
         let (sender, receiver) = mpsc::channel(config.channel_capacity);
         let reader_counters = Arc::new(ReaderCounters::default());
-        let reader = Reader::spawn(ring, sender, reader_counters.clone()).map_err(CaptureError::Reader)?;
+        let reader =
+            Reader::spawn(ring, sender, reader_counters.clone()).map_err(CaptureError::Reader)?;
         tracing::info!(
             payload_size = config.payload_size,
             ring_buffer_bytes = config.ring_buffer_bytes,
             "eBPF capture started"
         );
-        Ok((Capture { reader, counters, reader_counters, ebpf }, receiver))
+        Ok((
+            Capture {
+                reader,
+                counters,
+                reader_counters,
+                ebpf,
+            },
+            receiver,
+        ))
     }
 
     /// The counters so far, the kernel's summed over CPUs.
@@ -100,7 +119,11 @@ impl Capture {
     /// The kernel ids of the loaded programs (for tests of the detach).
     #[cfg(test)]
     fn program_ids(&self) -> Vec<u32> {
-        self.ebpf.programs().filter_map(|(_, program)| program.info().ok()).map(|info| info.id()).collect()
+        self.ebpf
+            .programs()
+            .filter_map(|(_, program)| program.info().ok())
+            .map(|info| info.id())
+            .collect()
     }
 }
 

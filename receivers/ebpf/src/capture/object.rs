@@ -4,7 +4,10 @@
 /// The bytes of `sonde.bpf.o`, aligned for the ELF parser.
 #[cfg(not(sonde_no_ebpf))]
 pub(crate) fn object() -> Option<&'static [u8]> {
-    Some(aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sonde.bpf.o")))
+    Some(aya::include_bytes_aligned!(concat!(
+        env!("OUT_DIR"),
+        "/sonde.bpf.o"
+    )))
 }
 
 #[cfg(sonde_no_ebpf)]

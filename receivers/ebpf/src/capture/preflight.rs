@@ -31,7 +31,10 @@ impl Host {
         Host {
             proc_status: PathBuf::from("/proc/self/status"),
             btf: PathBuf::from("/sys/kernel/btf/vmlinux"),
-            tracefs: vec![PathBuf::from("/sys/kernel/tracing"), PathBuf::from("/sys/kernel/debug/tracing")],
+            tracefs: vec![
+                PathBuf::from("/sys/kernel/tracing"),
+                PathBuf::from("/sys/kernel/debug/tracing"),
+            ],
             mount: true,
         }
     }
@@ -44,13 +47,19 @@ pub(crate) fn check(host: &Host, hooks: &[Hook]) -> Result<PathBuf, CaptureError
     }
     check_privileges(host)?;
     if !host.btf.exists() {
-        return Err(CaptureError::NoBtf { path: host.btf.clone() });
+        return Err(CaptureError::NoBtf {
+            path: host.btf.clone(),
+        });
     }
     let tracefs = find_tracefs(host)?;
     for hook in hooks {
         let path = tracefs.join("events").join(hook.category).join(hook.event);
         if !path.join("id").exists() {
-            return Err(CaptureError::MissingTracepoint { category: hook.category, event: hook.event, path });
+            return Err(CaptureError::MissingTracepoint {
+                category: hook.category,
+                event: hook.event,
+                path,
+            });
         }
     }
     Ok(tracefs)
@@ -59,12 +68,18 @@ pub(crate) fn check(host: &Host, hooks: &[Hook]) -> Result<PathBuf, CaptureError
 fn check_privileges(host: &Host) -> Result<(), CaptureError> {
     let status = fs::read_to_string(&host.proc_status).unwrap_or_default();
     let cap_eff = parse_cap_eff(&status).unwrap_or(0);
-    if has_capabilities(cap_eff) { Ok(()) } else { Err(CaptureError::NotPermitted { cap_eff }) }
+    if has_capabilities(cap_eff) {
+        Ok(())
+    } else {
+        Err(CaptureError::NotPermitted { cap_eff })
+    }
 }
 
 /// The `CapEff:` line of /proc/<pid>/status.
 pub(crate) fn parse_cap_eff(status: &str) -> Option<u64> {
-    let line = status.lines().find_map(|line| line.strip_prefix("CapEff:"))?;
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))?;
     u64::from_str_radix(line.trim(), 16).ok()
 }
 
@@ -85,7 +100,11 @@ fn find_tracefs(host: &Host) -> Result<PathBuf, CaptureError> {
             source: io::Error::from(io::ErrorKind::NotFound),
         });
     };
-    let mounted = if host.mount { mount_tracefs(target) } else { Err(io::Error::from(io::ErrorKind::PermissionDenied)) };
+    let mounted = if host.mount {
+        mount_tracefs(target)
+    } else {
+        Err(io::Error::from(io::ErrorKind::PermissionDenied))
+    };
     match mounted {
         Ok(()) if target.join("events").is_dir() => {
             tracing::info!(path = %target.display(), "mounted tracefs");
@@ -93,9 +112,15 @@ fn find_tracefs(host: &Host) -> Result<PathBuf, CaptureError> {
         }
         Ok(()) => Err(CaptureError::NoTracefs {
             path: target.clone(),
-            source: io::Error::new(io::ErrorKind::NotFound, "the mounted tracefs has no events directory"),
+            source: io::Error::new(
+                io::ErrorKind::NotFound,
+                "the mounted tracefs has no events directory",
+            ),
         }),
-        Err(source) => Err(CaptureError::NoTracefs { path: target.clone(), source }),
+        Err(source) => Err(CaptureError::NoTracefs {
+            path: target.clone(),
+            source,
+        }),
     }
 }
 
@@ -113,10 +138,15 @@ fn mount_tracefs(target: &Path) -> io::Result<()> {
             std::ptr::null(),
         )
     };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(test)]
+#[cfg_attr(sonde_no_ebpf, allow(dead_code))]
 mod tests {
     use super::*;
 
@@ -130,14 +160,28 @@ mod tests {
         let tracefs = dir.join("tracing");
         fs::create_dir_all(tracefs.join("events/syscalls/sys_enter_read")).expect("mkdir");
         fs::write(tracefs.join("events/syscalls/sys_enter_read/id"), b"1\n").expect("write id");
-        Host { proc_status: status, btf, tracefs: vec![tracefs], mount: false }
+        Host {
+            proc_status: status,
+            btf,
+            tracefs: vec![tracefs],
+            mount: false,
+        }
     }
 
-    const READ: Hook = Hook { program: "sys_enter_read", category: "syscalls", event: "sys_enter_read" };
-    const RECVMMSG: Hook = Hook { program: "sys_enter_recvmmsg", category: "syscalls", event: "sys_enter_recvmmsg" };
+    const READ: Hook = Hook {
+        program: "sys_enter_read",
+        category: "syscalls",
+        event: "sys_enter_read",
+    };
+    const RECVMMSG: Hook = Hook {
+        program: "sys_enter_recvmmsg",
+        category: "syscalls",
+        event: "sys_enter_recvmmsg",
+    };
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("sonde-preflight-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("sonde-preflight-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("mkdir");
         dir
@@ -163,7 +207,10 @@ mod tests {
     fn a_complete_host_passes() {
         let dir = temp_dir("ok");
         let host = fake_host(&dir, "000001fffeffffff");
-        assert_eq!(check(&host, &[READ]).map_err(|e| e.to_string()), Ok(dir.join("tracing")));
+        assert_eq!(
+            check(&host, &[READ]).map_err(|e| e.to_string()),
+            Ok(dir.join("tracing"))
+        );
     }
 
     #[cfg(not(sonde_no_ebpf))]

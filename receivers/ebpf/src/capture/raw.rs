@@ -81,7 +81,12 @@ pub(crate) struct sonde_process_event {
 
 impl Default for sonde_process_event {
     fn default() -> Self {
-        Self { header: Default::default(), ppid: 0, exit_code: 0, filename: [0; SONDE_FILENAME_LEN as usize] }
+        Self {
+            header: Default::default(),
+            ppid: 0,
+            exit_code: 0,
+            filename: [0; SONDE_FILENAME_LEN as usize],
+        }
     }
 }
 

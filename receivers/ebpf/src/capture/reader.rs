@@ -32,11 +32,15 @@ impl Reader {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: pipe2 succeeded, so both are open descriptors we now own.
-        let (stop_read, stop_write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (stop_read, stop_write) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         let thread = std::thread::Builder::new()
             .name("sonde-ebpf-ring".to_owned())
             .spawn(move || run(ring, stop_read, events, &counters))?;
-        Ok(Reader { stop: Some(stop_write), thread: Some(thread) })
+        Ok(Reader {
+            stop: Some(stop_write),
+            thread: Some(thread),
+        })
     }
 
     /// Wakes the thread, lets it drain what is in the ring, and waits for it.
@@ -57,11 +61,24 @@ impl Drop for Reader {
     }
 }
 
-fn run(mut ring: RingBuf<MapData>, stop: OwnedFd, events: mpsc::Sender<Event>, counters: &ReaderCounters) {
+fn run(
+    mut ring: RingBuf<MapData>,
+    stop: OwnedFd,
+    events: mpsc::Sender<Event>,
+    counters: &ReaderCounters,
+) {
     loop {
         let mut fds = [
-            libc::pollfd { fd: ring.as_raw_fd(), events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: stop.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd {
+                fd: ring.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: stop.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
         ];
         // SAFETY: fds is a valid array of two pollfd for the call's duration.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };

@@ -44,7 +44,12 @@ pub(crate) fn read(
     reader: &ReaderCounters,
 ) -> Result<CaptureStats, CaptureError> {
     let sum = |index: u32| -> Result<u64, CaptureError> {
-        let values = counters.get(&index, 0).map_err(|source| CaptureError::Map { map: "counters", source })?;
+        let values = counters
+            .get(&index, 0)
+            .map_err(|source| CaptureError::Map {
+                map: "counters",
+                source: Box::new(source),
+            })?;
         Ok(values.iter().copied().fold(0u64, u64::wrapping_add))
     };
     Ok(CaptureStats {

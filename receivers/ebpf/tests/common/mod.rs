@@ -35,7 +35,12 @@ pub fn start(config: CaptureConfig) -> Option<(Capture, EventReceiver)> {
 }
 
 /// Pulls events into `seen` until `done(seen)` holds; panics after PATIENCE.
-pub fn collect_until(events: &mut EventReceiver, seen: &mut Vec<Event>, what: &str, done: impl Fn(&[Event]) -> bool) {
+pub fn collect_until(
+    events: &mut EventReceiver,
+    seen: &mut Vec<Event>,
+    what: &str,
+    done: impl Fn(&[Event]) -> bool,
+) {
     let deadline = Instant::now() + PATIENCE;
     while !done(seen) {
         match events.try_recv() {
@@ -45,7 +50,10 @@ pub fn collect_until(events: &mut EventReceiver, seen: &mut Vec<Event>, what: &s
                     for event in seen.iter() {
                         eprintln!("{}", summary(event));
                     }
-                    panic!("gave up waiting for {what}; saw the {} events above", seen.len());
+                    panic!(
+                        "gave up waiting for {what}; saw the {} events above",
+                        seen.len()
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -88,7 +96,7 @@ pub fn ended(seen: &[Event], socket_id: u64) -> bool {
 }
 
 /// The data events of one process on one direction, in order.
-pub fn data<'a>(seen: &'a [Event], pid: u32, direction: Direction) -> Vec<&'a DataEvent> {
+pub fn data(seen: &[Event], pid: u32, direction: Direction) -> Vec<&DataEvent> {
     seen.iter()
         .filter_map(|event| match event {
             Event::Data(data) if data.task.pid == pid && data.direction == direction => Some(data),
@@ -108,7 +116,10 @@ pub fn python() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind 127.0.0.1:0").port()
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
 }
 
 /// `python3 -m http.server` on 127.0.0.1, serving a directory holding `index.html`.
@@ -128,7 +139,14 @@ impl HttpServer {
         std::fs::write(dir.join("index.html"), INDEX).expect("write index.html");
         let port = free_port();
         let child = Command::new(python())
-            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
             .arg(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -137,7 +155,10 @@ impl HttpServer {
         // Our own connections are filtered (self pid), and this runs before any capture starts.
         let deadline = Instant::now() + PATIENCE;
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "python3 -m http.server did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "python3 -m http.server did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         HttpServer { child, port, dir }
@@ -176,7 +197,10 @@ pub fn curl(port: u16, path: &str) -> u32 {
 
 /// Runs a Python snippet to completion; returns its pid.
 pub fn python_script(script: &str) -> u32 {
-    let mut child = Command::new(python()).args(["-c", script]).spawn().expect("run python3");
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .spawn()
+        .expect("run python3");
     let pid = child.id();
     let status = child.wait().expect("wait for python3");
     assert!(status.success(), "the python script failed: {status}");

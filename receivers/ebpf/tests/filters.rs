@@ -3,10 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
-
 use common::*;
 use sonde_receiver_ebpf::capture::{CaptureConfig, Direction, Event};
 
@@ -14,58 +10,25 @@ use sonde_receiver_ebpf::capture::{CaptureConfig, Direction, Event};
 /// by a child process, are never copied out; each send is counted.
 #[test]
 fn tls_and_ssh_bytes_are_never_copied_out() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let script = format!(
-        "import socket, sys\n\
-         s = socket.create_connection(('127.0.0.1', {port}))\n\
-         print('ready', flush=True)\n\
-         sys.stdin.readline()\n\
-         s.sendall(bytes([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]) + bytes(32))\n\
-         s.sendall(b'SSH-2.0-OpenSSH_9.2p1 Debian-2\\r\\n')\n\
-         s.close()\n"
-    );
-    let mut child = Command::new(python())
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run python3");
-    let (mut peer, _) = listener.accept().expect("accept");
-    let mut ready = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("ready line");
-    assert_eq!(ready, "ready\n");
-
+    let mut client_hello = vec![
+        0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03,
+    ];
+    client_hello.extend_from_slice(&[0; 32]);
+    let banner = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+    let client = ScriptedClient::connect(&[&client_hello, banner]);
+    let pid = client.pid();
     // Only the child is traced, so every count below is the child's.
     let config = CaptureConfig {
-        pid_allow: vec![child.id()],
+        pid_allow: vec![pid],
         ..Default::default()
     };
     let Some((capture, mut events)) = start(config) else {
-        let _ = child.kill();
-        let _ = child.wait();
         return;
     };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"go\n")
-        .expect("go");
-    let mut received = Vec::new();
-    peer.read_to_end(&mut received)
-        .expect("read the child's bytes");
-    assert_eq!(received.len(), 43 + 32);
-    assert!(child.wait().expect("wait").success());
+    assert_eq!(client.go().len(), client_hello.len() + banner.len());
 
     let mut seen = Vec::new();
-    let pid = child.id();
-    collect_until(&mut events, &mut seen, "the child's exit", |seen| {
-        seen.iter()
-            .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == pid))
-    });
+    ScriptedClient::collect(&mut events, &mut seen, pid);
     let data: Vec<_> = seen
         .iter()
         .filter(|e| matches!(e, Event::Data(_)))

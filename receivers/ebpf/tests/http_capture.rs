@@ -142,6 +142,11 @@ fn curl_and_python_http_server_are_seen_from_both_ends() {
         "{:?}",
         server_out[0].payload
     );
+    // The body does not look like HTTP, but the connection is known to be: it is sent too.
+    assert!(
+        server_out.iter().any(|d| d.payload == INDEX.as_bytes()),
+        "{server_out:?}"
+    );
     assert!(server_in.trace_id.is_some());
     for out in &server_out {
         assert_eq!(out.trace_id, server_in.trace_id);

@@ -206,3 +206,87 @@ pub fn python_script(script: &str) -> u32 {
     assert!(status.success(), "the python script failed: {status}");
     pid
 }
+
+/// A Python child connected to a listener of the test's own (whose side is
+/// never traced: it is sonde's pid). It waits for `go`, then sends each
+/// message with its own `sendall`, closes and exits. Knowing its pid before it
+/// sends lets a test trace only it (`pid_allow`), so every counter is its own.
+pub struct ScriptedClient {
+    child: Child,
+    peer: TcpStream,
+}
+
+impl ScriptedClient {
+    pub fn connect(messages: &[&[u8]]) -> ScriptedClient {
+        use std::io::{BufRead, BufReader};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let literals: Vec<String> = messages
+            .iter()
+            .map(|m| {
+                format!(
+                    "bytes.fromhex('{}')",
+                    m.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                )
+            })
+            .collect();
+        let script = format!(
+            "import socket, sys\n\
+             s = socket.create_connection(('127.0.0.1', {port}))\n\
+             print('ready', flush=True)\n\
+             sys.stdin.readline()\n\
+             for m in [{}]:\n    s.sendall(m)\n\
+             s.close()\n",
+            literals.join(", ")
+        );
+        let mut child = Command::new(python())
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run python3");
+        let (peer, _) = listener.accept().expect("accept");
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut ready)
+            .expect("ready line");
+        assert_eq!(ready, "ready\n");
+        ScriptedClient { child, peer }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Lets the child send; returns every byte it sent once it has exited.
+    pub fn go(mut self) -> Vec<u8> {
+        use std::io::{Read, Write};
+        self.child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"go\n")
+            .expect("go");
+        let mut received = Vec::new();
+        self.peer
+            .read_to_end(&mut received)
+            .expect("read the child's bytes");
+        assert!(self.child.wait().expect("wait").success());
+        received
+    }
+
+    /// Waits for the child's exit event: everything it did is counted by then.
+    pub fn collect(events: &mut EventReceiver, seen: &mut Vec<Event>, pid: u32) {
+        collect_until(events, seen, "the scripted client's exit", |seen| {
+            seen.iter()
+                .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == pid))
+        });
+    }
+}
+
+impl Drop for ScriptedClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

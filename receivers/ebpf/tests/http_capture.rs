@@ -241,3 +241,33 @@ fn sondes_own_requests_are_never_captured() {
         .any(|e| matches!(e, Event::Connection(c) if c.task.pid == own)));
     assert!(capture.stats().expect("stats").filtered_self > before);
 }
+
+#[test]
+fn ipv6_connections_carry_ipv6_tuples() {
+    let server = HttpServer::start_on("ipv6", "::1");
+    let Some((_capture, mut events)) = start(CaptureConfig::default()) else {
+        return;
+    };
+    let curl_pid = curl_url(&format!("http://[::1]:{}/", server.port));
+    let mut seen = Vec::new();
+    collect_until(&mut events, &mut seen, "curl's exit", |seen| {
+        seen.iter()
+            .any(|e| matches!(e, Event::ProcessExit(x) if x.task.pid == curl_pid))
+    });
+    let out = data(&seen, curl_pid, Direction::Egress);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].tuple.local.ip().to_string(), "::1");
+    assert_eq!(
+        out[0].tuple.remote.to_string(),
+        format!("[::1]:{}", server.port)
+    );
+    let server_in: Vec<_> = data(&seen, server.pid(), Direction::Ingress)
+        .into_iter()
+        .filter(|d| d.tuple.remote == out[0].tuple.local)
+        .collect();
+    assert_eq!(server_in.len(), 1);
+    assert_eq!(server_in[0].tcp_seq, out[0].tcp_seq);
+    assert!(server_in[0]
+        .payload
+        .starts_with(b"GET / HTTP/1.1\r\nHost: [::1]:"));
+}

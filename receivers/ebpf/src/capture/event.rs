@@ -82,7 +82,8 @@ impl fmt::Debug for Comm {
 
 /// A TCP socket's two ends, as seen from the process that owns it: for a
 /// client `local` is its ephemeral port; for a server, `local` is the port it
-/// listens on.
+/// listens on. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`, from dual-stack
+/// sockets) are given as IPv4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SocketTuple {
     pub local: SocketAddr,
@@ -424,7 +425,9 @@ fn task(header: &raw::sonde_event_header) -> Task {
 fn tuple(raw: &raw::sonde_tuple) -> SocketTuple {
     let addr = |bytes: &[u8; 16]| -> IpAddr {
         if u32::from(raw.family) == libc::AF_INET6 as u32 {
-            IpAddr::V6(Ipv6Addr::from(*bytes))
+            // A dual-stack socket talking IPv4 holds ::ffff:a.b.c.d; shown as
+            // a.b.c.d so both ends of one connection compare equal.
+            IpAddr::V6(Ipv6Addr::from(*bytes)).to_canonical()
         } else {
             IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
         }

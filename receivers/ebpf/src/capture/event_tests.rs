@@ -272,3 +272,25 @@ fn comm_stops_at_the_first_nul() {
     assert_eq!(comm.to_string(), "python3");
     assert_eq!(format!("{comm:?}"), "\"python3\"");
 }
+
+#[test]
+fn a_v4_mapped_address_is_given_as_ipv4() {
+    let mut event = raw::sonde_socket_event {
+        header: header(raw::SONDE_EVENT_ACCEPT),
+        tuple: raw::sonde_tuple {
+            sport: 8080,
+            dport: 40000,
+            family: 10,
+            protocol: 6,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    event.tuple.saddr = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
+    event.tuple.daddr = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3];
+    let Ok(Event::Connection(connection)) = decode(event.as_bytes()) else {
+        panic!("not a connection")
+    };
+    assert_eq!(connection.tuple.local, "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(connection.tuple.remote, "10.1.2.3:40000".parse().unwrap());
+}

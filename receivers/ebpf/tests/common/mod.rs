@@ -115,13 +115,6 @@ pub fn python() -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
-}
-
 /// `python3 -m http.server` on 127.0.0.1, serving a directory holding `index.html`.
 pub struct HttpServer {
     pub child: Child,
@@ -134,17 +127,25 @@ pub const INDEX: &str = "<html>sonde</html>\n";
 
 impl HttpServer {
     pub fn start(name: &str) -> HttpServer {
+        Self::start_on(name, "127.0.0.1")
+    }
+
+    /// On another loopback address (`::1` for IPv6).
+    pub fn start_on(name: &str, bind: &str) -> HttpServer {
         let dir = std::env::temp_dir().join(format!("sonde-ebpf-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::write(dir.join("index.html"), INDEX).expect("write index.html");
-        let port = free_port();
+        let port = TcpListener::bind((bind, 0))
+            .and_then(|l| l.local_addr())
+            .expect("bind a free port")
+            .port();
         let child = Command::new(python())
             .args([
                 "-m",
                 "http.server",
                 &port.to_string(),
                 "--bind",
-                "127.0.0.1",
+                bind,
                 "--directory",
             ])
             .arg(&dir)
@@ -154,7 +155,7 @@ impl HttpServer {
             .expect("start python3 -m http.server");
         // Our own connections are filtered (self pid), and this runs before any capture starts.
         let deadline = Instant::now() + PATIENCE;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect((bind, port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "python3 -m http.server did not listen on {port}"
@@ -184,9 +185,14 @@ pub fn curl_request(port: u16, path: &str) -> String {
 
 /// Runs curl against the server to completion; returns its pid.
 pub fn curl(port: u16, path: &str) -> u32 {
+    curl_url(&format!("http://127.0.0.1:{port}{path}"))
+}
+
+/// Runs curl on one URL to completion; returns its pid.
+pub fn curl_url(url: &str) -> u32 {
     let mut child = Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-H", "User-Agent: sonde-test"])
-        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .arg(url)
         .spawn()
         .expect("curl must be installed for the live capture tests");
     let pid = child.id();

@@ -10,6 +10,8 @@ use super::raw;
 pub const MAX_PAYLOAD_SIZE: usize = raw::SONDE_MAX_PAYLOAD as usize;
 /// The most entries each allow/deny list can hold (the kernel maps' size).
 pub const MAX_FILTER_ENTRIES: usize = 1024;
+/// The largest ring buffer accepted.
+pub const MAX_RING_BUFFER_BYTES: usize = 1 << 30;
 /// The longest process name the kernel keeps (TASK_COMM_LEN less the NUL).
 pub const MAX_COMM_LEN: usize = raw::SONDE_COMM_LEN as usize - 1;
 
@@ -32,7 +34,8 @@ pub struct CaptureConfig {
     /// The process whose own syscalls are never traced (sonde itself), so
     /// the tracer does not feed on its own output.
     pub self_pid: u32,
-    /// Size of the kernel ring buffer in bytes: a power of two, at least one page.
+    /// Size of the kernel ring buffer in bytes: a power of two from one page
+    /// to [`MAX_RING_BUFFER_BYTES`].
     pub ring_buffer_bytes: usize,
     /// Events the channel to the consumer holds; beyond that they are dropped
     /// and counted in [`super::CaptureStats::channel_drops`].
@@ -94,9 +97,12 @@ impl CaptureConfig {
             }
         }
         let page = page_size();
-        if !self.ring_buffer_bytes.is_power_of_two() || self.ring_buffer_bytes < page {
+        if !self.ring_buffer_bytes.is_power_of_two()
+            || self.ring_buffer_bytes < page
+            || self.ring_buffer_bytes > MAX_RING_BUFFER_BYTES
+        {
             return invalid(format!(
-                "ring_buffer_bytes {} must be a power of two of at least one page ({page})",
+                "ring_buffer_bytes {} must be a power of two from one page ({page}) to 1 GiB",
                 self.ring_buffer_bytes
             ));
         }
@@ -200,7 +206,7 @@ mod tests {
         assert_eq!(
             error(CaptureConfig { ring_buffer_bytes: 3 * 1024 * 1024, ..Default::default() }),
             format!(
-                "invalid eBPF capture config: ring_buffer_bytes 3145728 must be a power of two of at least one page ({})",
+                "invalid eBPF capture config: ring_buffer_bytes 3145728 must be a power of two from one page ({}) to 1 GiB",
                 page_size()
             )
         );

@@ -30,7 +30,9 @@ use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::Ebpf;
 use tokio::sync::mpsc;
 
-pub use config::{CaptureConfig, MAX_COMM_LEN, MAX_FILTER_ENTRIES, MAX_PAYLOAD_SIZE};
+pub use config::{
+    CaptureConfig, MAX_COMM_LEN, MAX_FILTER_ENTRIES, MAX_PAYLOAD_SIZE, MAX_RING_BUFFER_BYTES,
+};
 pub use error::CaptureError;
 pub use event::{
     decode, CloseEvent, Comm, ConnectionEvent, DataEvent, DecodeError, Direction, Event,
@@ -136,3 +138,10 @@ impl Drop for Capture {
 
 #[cfg(test)]
 mod live_tests;
+
+// The component moves a capture into its task and shares stats across threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Capture>();
+    send_sync::<Event>();
+};

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
+/*
+ * The first-bytes L7 check: is the start of this syscall's data the start of
+ * a message of a protocol sonde parses? Only sockets that pass it once are
+ * ever copied out, so TLS ciphertext, SSH and bulk copies cost a few
+ * compares and never a payload copy.
+ *
+ * To add a protocol: add its value to enum sonde_l7_protocol
+ * (sonde_events.h), write one `static __always_inline bool
+ * detect_<proto>(const __u8 *head, __u32 len)` below, and call it from
+ * sonde_detect_l7(). `head` holds the first SONDE_DETECT_LEN bytes of the
+ * message (len of them valid); a detector must look at no more.
+ */
+#ifndef __SONDE_PROTOCOL_DETECT_H__
+#define __SONDE_PROTOCOL_DETECT_H__
+
+#define SONDE_DETECT_LEN 8
+
+static __always_inline bool starts_with(const __u8 *head, __u32 len, const char *lit, __u32 lit_len)
+{
+	if (len < lit_len)
+		return false;
+#pragma unroll
+	for (__u32 i = 0; i < SONDE_DETECT_LEN; i++) {
+		if (i >= lit_len)
+			break;
+		if (head[i] != (__u8)lit[i])
+			return false;
+	}
+	return true;
+}
+
+#define STARTS_WITH(head, len, lit) starts_with(head, len, lit, sizeof(lit) - 1)
+
+/* HTTP/1.x: a request line starts with a method and a space (RFC 9110 §9),
+ * a status line with "HTTP/1." (RFC 9112 §4). */
+static __always_inline bool detect_http1(const __u8 *head, __u32 len)
+{
+	switch (head[0]) {
+	case 'G':
+		return STARTS_WITH(head, len, "GET ");
+	case 'P':
+		return STARTS_WITH(head, len, "POST ") || STARTS_WITH(head, len, "PUT ") ||
+		       STARTS_WITH(head, len, "PATCH ");
+	case 'H':
+		return STARTS_WITH(head, len, "HTTP/1.") || STARTS_WITH(head, len, "HEAD ");
+	case 'D':
+		return STARTS_WITH(head, len, "DELETE ");
+	case 'O':
+		return STARTS_WITH(head, len, "OPTIONS ");
+	case 'C':
+		return STARTS_WITH(head, len, "CONNECT ");
+	case 'T':
+		return STARTS_WITH(head, len, "TRACE ");
+	default:
+		return false;
+	}
+}
+
+/* The protocol the first bytes of a message announce, or SONDE_L7_UNKNOWN. */
+static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len)
+{
+	if (detect_http1(head, len))
+		return SONDE_L7_HTTP1;
+	return SONDE_L7_UNKNOWN;
+}
+
+#endif /* __SONDE_PROTOCOL_DETECT_H__ */

@@ -31,7 +31,11 @@ mod table;
 #[cfg(test)]
 mod container_tests;
 #[cfg(test)]
+mod fake;
+#[cfg(test)]
 mod live_tests;
+#[cfg(test)]
+mod table_tests;
 #[cfg(test)]
 mod tests;
 

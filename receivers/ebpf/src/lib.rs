@@ -6,4 +6,8 @@
 //! metrics) builds on it.
 
 pub mod capture;
+pub mod config;
+mod reorder;
+#[cfg(test)]
+mod testutil;
 pub mod process;

@@ -169,7 +169,7 @@ fn a_response_split_at_every_byte_parses_identically() {
 
 #[test]
 fn a_chunked_upload_split_at_every_pair_of_bytes_parses_identically() {
-    let (whole, _) = one_exchange(&[CURL_POST_CHUNKED], &[&PY_GET[..]]);
+    let (whole, _) = one_exchange(&[CURL_POST_CHUNKED], &[PY_GET]);
     let (q, _) = http(&whole);
     assert_eq!(
         (q.method, q.path(), q.chunked),
@@ -366,9 +366,9 @@ fn a_10k_body_captured_at_1k_does_not_hide_the_next_request() {
     post.extend(std::iter::repeat_n(b'x', 10_000));
     let mut c = Conn::new(Role::Server);
     c.push_cut(IN, &post[..1024], post.len());
-    c.push(OUT, &PY_GET[..]);
+    c.push(OUT, PY_GET);
     c.push(IN, CURL_GET);
-    c.push(OUT, &PY_GET[..]);
+    c.push(OUT, PY_GET);
     assert_eq!(
         c.summary(),
         vec![

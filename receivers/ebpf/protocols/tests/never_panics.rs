@@ -65,7 +65,10 @@ fn payload(rng: &mut Rng) -> (Vec<u8>, Role) {
 
 fn check_meta(m: &Meta) {
     assert!(m.start_ns <= m.end_ns, "{m:?}");
-    assert!(m.start_ns % 100 == 0 && m.end_ns % 100 == 10, "{m:?}");
+    assert!(
+        m.start_ns.is_multiple_of(100) && m.end_ns % 100 == 10,
+        "{m:?}"
+    );
 }
 
 #[test]

@@ -131,7 +131,8 @@ fn response_without_length_runs_until_close() {
 
 #[test]
 fn targets_split_into_path_query_and_authority() {
-    let cases: [(&[u8], &str, Option<&str>, Option<&str>); 6] = [
+    type Case<'a> = (&'a [u8], &'a str, Option<&'a str>, Option<&'a str>);
+    let cases: [Case; 6] = [
         (
             b"GET /a/b?x=1&y HTTP/1.1\r\n\r\n",
             "/a/b",

@@ -32,6 +32,8 @@
 //! assert_eq!((r.path(), x.request_meta.start_ns, x.response_meta.end_ns), ("/users/7", 10, 40));
 //! ```
 
+#[cfg(test)]
+mod framework_tests;
 pub mod http1;
 mod pairing;
 mod parse;

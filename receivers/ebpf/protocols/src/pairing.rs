@@ -10,9 +10,8 @@
 use std::collections::VecDeque;
 
 use crate::protocol::{Disposition, Message, Pairing, ProtocolParser, Role};
-use crate::registry::{Request, Response};
 use crate::segment::Meta;
-use crate::session::{Event, Exchange, Half, Limits, Stats, Unpaired, UnpairedReason};
+use crate::session::{Emit, Event, Exchange, Half, Limits, Stats, Unpaired, UnpairedReason};
 
 /// A request waiting for its answer, and the answer once it begins.
 pub(crate) struct Entry<P: ProtocolParser> {
@@ -79,13 +78,13 @@ impl<'a, P: ProtocolParser> Pending<'a, P> {
 }
 
 /// What the message in progress from one sender belongs to.
-enum Open {
+enum Open<P: ProtocolParser> {
     /// A queued request, by serial.
     Request(u64),
     /// The answer of a queued request sent by `requester`.
     Answer { requester: Role, serial: u64 },
     /// A message reported alone when it ends.
-    Lone(Half, UnpairedReason),
+    Lone(Half<P::Request, P::Response>, UnpairedReason),
     /// An interim response: nothing to report.
     Interim,
 }
@@ -95,18 +94,14 @@ pub(crate) struct Pairer<P: ProtocolParser> {
     /// Requests by sender: index 0 sent by the client, 1 by the server.
     queues: [VecDeque<Entry<P>>; 2],
     /// Message in progress by sender.
-    open: [Option<Open>; 2],
+    open: [Option<Open<P>>; 2],
     local: Role,
     next_serial: u64,
     max_pending: usize,
     upgraded: bool,
 }
 
-impl<P: ProtocolParser> Pairer<P>
-where
-    Request: From<P::Request>,
-    Response: From<P::Response>,
-{
+impl<P: ProtocolParser> Pairer<P> {
     pub fn new(local: Role, limits: &Limits) -> Self {
         Pairer {
             queues: [VecDeque::new(), VecDeque::new()],
@@ -137,7 +132,7 @@ where
         message: Message<P::Request, P::Response>,
         start: Meta,
         stats: &mut Stats,
-        emit: &mut dyn FnMut(Event),
+        emit: Emit<'_, P>,
     ) {
         let open = match message {
             Message::Request(request) => self.begin_request(from, request, start, emit),
@@ -151,10 +146,10 @@ where
         from: Role,
         request: P::Request,
         start: Meta,
-        emit: &mut dyn FnMut(Event),
-    ) -> Open {
+        emit: Emit<'_, P>,
+    ) -> Open<P> {
         if !P::expects_response(&request) {
-            return Open::Lone(Half::Request(request.into()), UnpairedReason::OneWay);
+            return Open::Lone(Half::Request(request), UnpairedReason::OneWay);
         }
         let serial = self.next_serial;
         self.next_serial += 1;
@@ -180,14 +175,14 @@ where
         response: P::Response,
         start: Meta,
         stats: &mut Stats,
-    ) -> Open {
+    ) -> Open<P> {
         match P::disposition(&response) {
             Disposition::Interim => {
                 stats.interim += 1;
                 return Open::Interim;
             }
             Disposition::Unsolicited => {
-                return Open::Lone(Half::Response(response.into()), UnpairedReason::Unsolicited)
+                return Open::Lone(Half::Response(response), UnpairedReason::Unsolicited)
             }
             Disposition::Upgrade => self.upgraded = true,
             Disposition::Final => {}
@@ -215,12 +210,12 @@ where
                     serial: entry.serial,
                 }
             }
-            None => Open::Lone(Half::Response(response.into()), UnpairedReason::NoRequest),
+            None => Open::Lone(Half::Response(response), UnpairedReason::NoRequest),
         }
     }
 
     /// The message in progress from `from` ended; `meta` is complete.
-    pub fn end(&mut self, from: Role, meta: Meta, emit: &mut dyn FnMut(Event)) {
+    pub fn end(&mut self, from: Role, meta: Meta, emit: Emit<'_, P>) {
         let Some(open) = self.open[from.index()].take() else {
             return;
         };
@@ -256,7 +251,7 @@ where
     }
 
     /// Report every exchange of `requester`'s queue whose both halves ended.
-    fn flush_complete(&mut self, requester: Role, emit: &mut dyn FnMut(Event)) {
+    fn flush_complete(&mut self, requester: Role, emit: Emit<'_, P>) {
         while let Some(i) = self.queues[requester.index()]
             .iter()
             .position(Entry::is_complete)
@@ -274,7 +269,7 @@ where
         requester: Role,
         entry: Entry<P>,
         reason: UnpairedReason,
-        emit: &mut dyn FnMut(Event),
+        emit: Emit<'_, P>,
     ) {
         let role = if requester == self.local {
             Role::Client
@@ -284,14 +279,14 @@ where
         match entry.response {
             Some(answer) => emit(Event::Exchange(Exchange {
                 role,
-                request: entry.request.into(),
+                request: entry.request,
                 request_meta: entry.request_meta,
-                response: answer.response.into(),
+                response: answer.response,
                 response_meta: answer.meta,
             })),
             None => emit(Event::Unpaired(Unpaired {
                 role,
-                message: Half::Request(entry.request.into()),
+                message: Half::Request(entry.request),
                 meta: entry.request_meta,
                 reason,
             })),
@@ -299,7 +294,7 @@ where
     }
 
     /// The local endpoint's part in the exchange a lone message belongs to.
-    fn role_of(&self, from: Role, message: &Half) -> Role {
+    fn role_of(&self, from: Role, message: &Half<P::Request, P::Response>) -> Role {
         let requester = match message {
             Half::Request(_) => from,
             Half::Response(_) => from.peer(),
@@ -312,7 +307,7 @@ where
     }
 
     /// Report every request older than `cutoff_ns` that has no answer yet.
-    pub fn expire(&mut self, cutoff_ns: u64, emit: &mut dyn FnMut(Event)) {
+    pub fn expire(&mut self, cutoff_ns: u64, emit: Emit<'_, P>) {
         for requester in [Role::Client, Role::Server] {
             while let Some(i) = self.queues[requester.index()]
                 .iter()
@@ -327,7 +322,7 @@ where
 
     /// The connection closed: report everything still held. Messages in
     /// progress were ended by the streams before this.
-    pub fn close(&mut self, emit: &mut dyn FnMut(Event)) {
+    pub fn close(&mut self, emit: Emit<'_, P>) {
         for requester in [Role::Client, Role::Server] {
             while let Some(entry) = self.queues[requester.index()].pop_front() {
                 self.report_entry(requester, entry, UnpairedReason::Closed, emit);

@@ -125,15 +125,15 @@ macro_rules! protocols {
             }
 
             pub fn push(&mut self, direction: Direction, seg: &Segment<'_>, emit: &mut dyn FnMut(Event)) {
-                match self { $(Engines::$variant(e) => e.push(direction, seg, emit),)+ }
+                match self { $(Engines::$variant(e) => e.push(direction, seg, &mut |ev| emit(ev.map(Request::$variant, Response::$variant))),)+ }
             }
 
             pub fn close(&mut self, emit: &mut dyn FnMut(Event)) {
-                match self { $(Engines::$variant(e) => e.close(emit),)+ }
+                match self { $(Engines::$variant(e) => e.close(&mut |ev| emit(ev.map(Request::$variant, Response::$variant))),)+ }
             }
 
             pub fn expire(&mut self, cutoff_ns: u64, emit: &mut dyn FnMut(Event)) {
-                match self { $(Engines::$variant(e) => e.expire(cutoff_ns, emit),)+ }
+                match self { $(Engines::$variant(e) => e.expire(cutoff_ns, &mut |ev| emit(ev.map(Request::$variant, Response::$variant))),)+ }
             }
 
             pub fn stats(&self) -> &Stats {

@@ -57,25 +57,55 @@ pub struct Stats {
     pub ignored_segments: u64,
 }
 
-/// What a session reports.
+/// What a session reports. The type parameters are a protocol's own
+/// messages inside the engine; everything a [`Session`] reports uses the
+/// defaults, the [`Request`] and [`Response`] enums of every protocol.
 // An event is moved once, into the caller's callback; boxing the larger
 // variant would cost an allocation per exchange to save a copy.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    Exchange(Exchange),
-    Unpaired(Unpaired),
+pub enum Event<Req = Request, Resp = Response> {
+    Exchange(Exchange<Req, Resp>),
+    Unpaired(Unpaired<Req, Resp>),
+}
+
+impl<Req, Resp> Event<Req, Resp> {
+    /// The same event with each message converted.
+    pub fn map<Q, S>(
+        self,
+        request: impl FnOnce(Req) -> Q,
+        response: impl FnOnce(Resp) -> S,
+    ) -> Event<Q, S> {
+        match self {
+            Event::Exchange(x) => Event::Exchange(Exchange {
+                role: x.role,
+                request: request(x.request),
+                request_meta: x.request_meta,
+                response: response(x.response),
+                response_meta: x.response_meta,
+            }),
+            Event::Unpaired(u) => Event::Unpaired(Unpaired {
+                role: u.role,
+                message: match u.message {
+                    Half::Request(r) => Half::Request(request(r)),
+                    Half::Response(r) => Half::Response(response(r)),
+                },
+                meta: u.meta,
+                reason: u.reason,
+            }),
+        }
+    }
 }
 
 /// A request and its final response.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Exchange {
+pub struct Exchange<Req = Request, Resp = Response> {
     /// The local endpoint's part in this exchange: `Client` for a CLIENT
     /// span, `Server` for a SERVER span.
     pub role: Role,
-    pub request: Request,
+    pub request: Req,
     pub request_meta: Meta,
-    pub response: Response,
+    pub response: Resp,
     pub response_meta: Meta,
 }
 
@@ -84,7 +114,9 @@ impl Exchange {
     pub fn protocol(&self) -> Protocol {
         self.request.protocol()
     }
+}
 
+impl<Req, Resp> Exchange<Req, Resp> {
     /// From the request's first byte to the response's last.
     pub fn duration_ns(&self) -> u64 {
         self.response_meta
@@ -95,17 +127,17 @@ impl Exchange {
 
 /// One message without its other half.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Half {
-    Request(Request),
-    Response(Response),
+pub enum Half<Req = Request, Resp = Response> {
+    Request(Req),
+    Response(Resp),
 }
 
 /// A message that could not be paired, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unpaired {
+pub struct Unpaired<Req = Request, Resp = Response> {
     /// The local endpoint's part in the exchange the message belongs to.
     pub role: Role,
-    pub message: Half,
+    pub message: Half<Req, Resp>,
     pub meta: Meta,
     pub reason: UnpairedReason,
 }
@@ -195,11 +227,11 @@ pub(crate) struct Engine<P: ProtocolParser> {
     local: Role,
 }
 
-impl<P: ProtocolParser> Engine<P>
-where
-    Request: From<P::Request>,
-    Response: From<P::Response>,
-{
+/// How an engine reports: events of the protocol's own messages.
+pub(crate) type Emit<'a, P> =
+    &'a mut dyn FnMut(Event<<P as ProtocolParser>::Request, <P as ProtocolParser>::Response>);
+
+impl<P: ProtocolParser> Engine<P> {
     pub fn new(local: Role, limits: Limits) -> Self {
         Engine {
             parser: P::default(),
@@ -211,7 +243,7 @@ where
         }
     }
 
-    pub fn push(&mut self, direction: Direction, seg: &Segment<'_>, emit: &mut dyn FnMut(Event)) {
+    pub fn push(&mut self, direction: Direction, seg: &Segment<'_>, emit: Emit<'_, P>) {
         self.stats.segments += 1;
         if self.pairer.upgraded() {
             self.stats.ignored_segments += 1;
@@ -236,7 +268,7 @@ where
         streams[from.index()].push(from, seg, &mut cx);
     }
 
-    pub fn close(&mut self, emit: &mut dyn FnMut(Event)) {
+    pub fn close(&mut self, emit: Emit<'_, P>) {
         let Engine {
             parser,
             streams,
@@ -258,7 +290,7 @@ where
         cx.pairer.close(cx.emit);
     }
 
-    pub fn expire(&mut self, cutoff_ns: u64, emit: &mut dyn FnMut(Event)) {
+    pub fn expire(&mut self, cutoff_ns: u64, emit: Emit<'_, P>) {
         self.pairer.expire(cutoff_ns, emit);
     }
 

@@ -11,9 +11,8 @@
 use crate::pairing::Pairer;
 use crate::parse::{Input, Malformed, ParseResult};
 use crate::protocol::{ProtocolParser, Role, Step};
-use crate::registry::{Request, Response};
 use crate::segment::{Meta, Origin, Segment};
-use crate::session::{Event, Limits, Stats};
+use crate::session::{Emit, Limits, Stats};
 
 /// What a stream works with besides its own state.
 pub(crate) struct Cx<'a, P: ProtocolParser> {
@@ -21,7 +20,7 @@ pub(crate) struct Cx<'a, P: ProtocolParser> {
     pub pairer: &'a mut Pairer<P>,
     pub stats: &'a mut Stats,
     pub limits: &'a Limits,
-    pub emit: &'a mut dyn FnMut(Event),
+    pub emit: Emit<'a, P>,
 }
 
 #[derive(Default)]
@@ -54,11 +53,7 @@ impl Stream {
         }
     }
 
-    pub fn push<P: ProtocolParser>(&mut self, from: Role, seg: &Segment<'_>, cx: &mut Cx<'_, P>)
-    where
-        Request: From<P::Request>,
-        Response: From<P::Response>,
-    {
+    pub fn push<P: ProtocolParser>(&mut self, from: Role, seg: &Segment<'_>, cx: &mut Cx<'_, P>) {
         let mut data = seg.data;
         let mut missing = seg.missing();
         let mut seq = seg.tcp_seq;
@@ -139,11 +134,7 @@ impl Stream {
         exit_ns: u64,
         prev_exit_ns: u64,
         cx: &mut Cx<'_, P>,
-    ) -> usize
-    where
-        Request: From<P::Request>,
-        Response: From<P::Response>,
-    {
+    ) -> usize {
         let mut pos = 0;
         loop {
             let rest = &window[pos..];
@@ -234,11 +225,7 @@ impl Stream {
     }
 
     /// The connection closed: end the message in progress and forget the rest.
-    pub fn close<P: ProtocolParser>(&mut self, from: Role, cx: &mut Cx<'_, P>)
-    where
-        Request: From<P::Request>,
-        Response: From<P::Response>,
-    {
+    pub fn close<P: ProtocolParser>(&mut self, from: Role, cx: &mut Cx<'_, P>) {
         if self.open.is_some() && (self.skip > 0 || !cx.parser.ends_at_close(from)) {
             self.mark_truncated();
         }
@@ -260,10 +247,7 @@ impl Stream {
         dropped: usize,
         end_ns: u64,
         cx: &mut Cx<'_, P>,
-    ) where
-        Request: From<P::Request>,
-        Response: From<P::Response>,
-    {
+    ) {
         cx.stats.dropped_bytes += dropped as u64;
         self.mark_truncated();
         self.finish(from, end_ns, cx);
@@ -278,11 +262,7 @@ impl Stream {
         cx.stats.last_malformed = Some(reason);
     }
 
-    fn finish<P: ProtocolParser>(&mut self, from: Role, end_ns: u64, cx: &mut Cx<'_, P>)
-    where
-        Request: From<P::Request>,
-        Response: From<P::Response>,
-    {
+    fn finish<P: ProtocolParser>(&mut self, from: Role, end_ns: u64, cx: &mut Cx<'_, P>) {
         if let Some(mut meta) = self.open.take() {
             meta.end_ns = end_ns;
             cx.pairer.end(from, meta, cx.emit);

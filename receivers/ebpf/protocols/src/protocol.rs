@@ -151,7 +151,9 @@ pub trait ProtocolParser: Default {
     /// Parse the next unit sent by `from`. `pending` holds the requests sent
     /// by the other end still waiting for an answer, oldest first (a
     /// response parser may need its request: an HTTP answer to HEAD has no
-    /// body).
+    /// body). After `Incomplete`, the next call for `from` sees the same
+    /// bytes followed by more, unless `reset(from)` came in between, so a
+    /// parser may remember how far it already looked.
     fn parse(
         &mut self,
         from: Role,

@@ -277,10 +277,11 @@ impl Stream {
 
     /// The segment that carried window byte `pos`.
     fn origin_at(&self, pos: usize) -> Origin {
+        // Sorted by offset; a head sent a byte per syscall makes many.
+        let i = self.origins.partition_point(|o| o.at <= pos);
         // `origins` is never empty while a window is parsed: push adds this
         // segment's before parsing.
-        let found = self.origins.iter().rev().find(|o| o.at <= pos);
-        match found.or(self.origins.first()) {
+        match self.origins.get(i.saturating_sub(1)) {
             Some(o) => *o,
             None => Origin {
                 at: 0,
@@ -307,11 +308,13 @@ impl Stream {
             self.origins.clear();
             return;
         }
+        if consumed == 0 {
+            return;
+        }
         let first = self
             .origins
-            .iter()
-            .rposition(|o| o.at <= consumed)
-            .unwrap_or(0);
+            .partition_point(|o| o.at <= consumed)
+            .saturating_sub(1);
         self.origins.drain(..first);
         for o in &mut self.origins {
             if o.at <= consumed {

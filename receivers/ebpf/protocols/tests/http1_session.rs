@@ -672,6 +672,39 @@ fn a_head_in_many_small_writes_is_timed_from_the_first() {
 }
 
 #[test]
+fn a_head_one_byte_per_syscall_parses_identically() {
+    let (whole, _) = one_exchange(&[CURL_POST_JSON], &[PY_GET]);
+    let bytes: Vec<&[u8]> = CURL_POST_JSON.chunks(1).collect();
+    let (x, c) = one_exchange(&bytes, &[PY_GET]);
+    assert_eq!(x.request, whole.request);
+    assert_eq!(x.request_meta, meta(enter(0), exit(226), 0, 1, 227, false));
+    assert_eq!(c.session.stats().segments, 228);
+    let bytes: Vec<&[u8]> = PY_GET.chunks(1).collect();
+    let (x, _) = one_exchange(&[CURL_GET], &bytes);
+    assert_eq!(x.response, whole.response);
+}
+
+#[test]
+fn a_long_head_one_byte_per_syscall_is_parsed_once_complete() {
+    // 8 KiB of cookie a byte at a time: each syscall costs a look at the
+    // new byte, not a parse of everything so far.
+    let mut head = b"GET /slow HTTP/1.1\r\nCookie: ".to_vec();
+    head.extend(std::iter::repeat_n(b'k', 8192));
+    head.extend(b"\r\nHost: h\r\n\r\n");
+    let mut c = Conn::new(Role::Server);
+    for b in head.chunks(1) {
+        c.push(IN, b);
+    }
+    c.push(OUT, PY_GET);
+    assert_eq!(c.summary(), vec![("GET".into(), "/slow".into(), 200)]);
+    let x = c.exchanges()[0];
+    assert_eq!(
+        (http(x).0.header(Header::Host), x.request_meta.bytes),
+        (Some("h"), head.len() as u64)
+    );
+}
+
+#[test]
 fn a_head_larger_than_the_buffer_limit_is_dropped() {
     let limits = Limits {
         max_buffer: 64,

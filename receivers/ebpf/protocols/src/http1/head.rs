@@ -412,6 +412,21 @@ fn check_request_prefix<T>(bytes: &[u8]) -> ParseResult<T> {
     ParseResult::Incomplete { needed: None }
 }
 
+/// Whether `bytes` hold the empty line that ends a head (an LF followed by
+/// CRLF or LF).
+pub(super) fn has_head_end(bytes: &[u8]) -> bool {
+    let mut pos = 0;
+    while let Some(i) = memchr(b'\n', &bytes[pos..]) {
+        let after = pos + i + 1;
+        match bytes.get(after) {
+            Some(b'\n') => return true,
+            Some(b'\r') if bytes.get(after + 1) == Some(&b'\n') => return true,
+            _ => pos = after,
+        }
+    }
+    false
+}
+
 /// Empty lines before a request line are ignored (RFC 9112 §2.2).
 fn skip_empty_lines(bytes: &[u8]) -> usize {
     bytes

@@ -47,10 +47,13 @@ pub const RESPONSE_PREFIXES: [&[u8]; 2] = [b"HTTP/1.0 ", b"HTTP/1.1 "];
 /// resynchronising.
 const MAX_START_METHOD: usize = 20;
 
-/// The HTTP/1 state of one connection: where each direction is in a body.
+/// The HTTP/1 state of one connection: where each direction is in a body,
+/// and how much of an incomplete head was already searched for its end.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Http1 {
     sides: [Framing; 2],
+    /// Bytes of the incomplete head seen by the last call, per direction.
+    scanned: [usize; 2],
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,6 +103,53 @@ impl Http1 {
             message: step,
             consumed,
         }
+    }
+}
+
+impl Http1 {
+    fn parse_head(
+        &mut self,
+        from: Role,
+        input: Input<'_>,
+        pending: Pending<'_, Self>,
+    ) -> ParseResult<H1Step> {
+        // A head arriving in many small writes: the bytes searched last time
+        // had no end of head, so search only the new ones before parsing it
+        // all again (the stream keeps the bytes and appends to them after
+        // `Incomplete`). Without this, a head sent a byte at a time would
+        // cost time quadratic in its length.
+        let seen = self.scanned[from.index()];
+        let bytes = input.bytes;
+        if seen > 0
+            && !input.is_truncated()
+            && bytes.len() > seen
+            && !head::has_head_end(&bytes[seen - seen.min(2)..])
+        {
+            self.scanned[from.index()] = bytes.len();
+            return ParseResult::Incomplete { needed: None };
+        }
+        let result = match from {
+            Role::Client => self.head(
+                from,
+                parse_request(input),
+                input.available(),
+                Message::Request,
+            ),
+            Role::Server => {
+                let method = pending.oldest().map(|r| r.method);
+                self.head(
+                    from,
+                    parse_response(input, method),
+                    input.available(),
+                    Message::Response,
+                )
+            }
+        };
+        self.scanned[from.index()] = match result {
+            ParseResult::Incomplete { .. } => bytes.len(),
+            _ => 0,
+        };
+        result
     }
 }
 
@@ -154,23 +204,7 @@ impl ProtocolParser for Http1 {
         pending: Pending<'_, Self>,
     ) -> ParseResult<H1Step> {
         match self.sides[from.index()] {
-            Framing::Head => match from {
-                Role::Client => self.head(
-                    from,
-                    parse_request(input),
-                    input.available(),
-                    Message::Request,
-                ),
-                Role::Server => {
-                    let method = pending.oldest().map(|r| r.method);
-                    self.head(
-                        from,
-                        parse_response(input, method),
-                        input.available(),
-                        Message::Response,
-                    )
-                }
-            },
+            Framing::Head => self.parse_head(from, input, pending),
             Framing::Chunked(phase) => match chunked::step(phase, input) {
                 ParseResult::Parsed {
                     message: next,
@@ -199,6 +233,7 @@ impl ProtocolParser for Http1 {
 
     fn reset(&mut self, from: Role) {
         self.sides[from.index()] = Framing::Head;
+        self.scanned[from.index()] = 0;
     }
 
     fn ends_at_close(&self, from: Role) -> bool {

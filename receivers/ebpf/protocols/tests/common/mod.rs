@@ -1,0 +1,139 @@
+//! A connection driven by hand: segments in, events collected, times known.
+#![allow(dead_code)]
+
+use sonde_ebpf_protocols::http1;
+use sonde_ebpf_protocols::{
+    Direction, Event, Exchange, Limits, Protocol, Request, Response, Role, Segment, Session,
+    Unpaired,
+};
+
+pub const IN: Direction = Direction::Ingress;
+pub const OUT: Direction = Direction::Egress;
+
+/// Segment `k` (from 0) enters at `k * 100` and exits at `k * 100 + 10`.
+pub fn enter(k: u64) -> u64 {
+    k * 100
+}
+
+pub fn exit(k: u64) -> u64 {
+    k * 100 + 10
+}
+
+pub struct Conn {
+    pub session: Session,
+    pub events: Vec<Event>,
+    pub segments: u64,
+}
+
+impl Conn {
+    pub fn new(local: Role) -> Self {
+        Conn::with_limits(local, Limits::default())
+    }
+
+    pub fn with_limits(local: Role, limits: Limits) -> Self {
+        Conn {
+            session: Session::new(Protocol::Http1, local, limits),
+            events: Vec::new(),
+            segments: 0,
+        }
+    }
+
+    /// A fully captured syscall.
+    pub fn push(&mut self, direction: Direction, bytes: &[u8]) {
+        self.push_cut(direction, bytes, bytes.len());
+    }
+
+    /// A syscall that moved `len` bytes of which `captured` were seen.
+    pub fn push_cut(&mut self, direction: Direction, captured: &[u8], len: usize) {
+        let k = self.segments;
+        self.segments += 1;
+        let mut seg = Segment::new(captured, enter(k), exit(k)).with_len(len);
+        seg.tcp_seq = 1000 * k as u32;
+        seg.tid = 7;
+        seg.trace_id = k + 1;
+        let events = &mut self.events;
+        self.session.push(direction, &seg, |e| events.push(e));
+    }
+
+    pub fn close(&mut self) {
+        let events = &mut self.events;
+        self.session.close(|e| events.push(e));
+    }
+
+    pub fn exchanges(&self) -> Vec<&Exchange> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Exchange(x) => Some(x),
+                Event::Unpaired(_) => None,
+            })
+            .collect()
+    }
+
+    pub fn unpaired(&self) -> Vec<&Unpaired> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Unpaired(u) => Some(u),
+                Event::Exchange(_) => None,
+            })
+            .collect()
+    }
+
+    /// (method, path, status) of every exchange, in order.
+    pub fn summary(&self) -> Vec<(String, String, u16)> {
+        self.exchanges()
+            .iter()
+            .map(|x| {
+                let (q, r) = http(x);
+                (
+                    q.method_original().to_owned(),
+                    q.path().to_owned(),
+                    r.status,
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn http(x: &Exchange) -> (&http1::Request, &http1::Response) {
+    (req(&x.request), resp(&x.response))
+}
+
+pub fn req(r: &Request) -> &http1::Request {
+    match r {
+        Request::Http1(r) => r,
+        other => panic!("not HTTP/1: {other:?}"),
+    }
+}
+
+pub fn resp(r: &Response) -> &http1::Response {
+    match r {
+        Response::Http1(r) => r,
+        other => panic!("not HTTP/1: {other:?}"),
+    }
+}
+
+/// A deterministic byte generator (xorshift64*), so no rand crate is needed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}

@@ -47,8 +47,11 @@ mod stream;
 pub use pairing::Pending;
 pub use parse::{Input, Malformed, ParseResult};
 pub use protocol::{
-    Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step, DETECT_LEN,
+    Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step, TraceContext,
+    DETECT_LEN,
 };
 pub use registry::{detect, Detection, Protocol, Request, Response};
 pub use segment::{Meta, Segment};
-pub use session::{Event, Exchange, Half, Limits, Session, Stats, Unpaired, UnpairedReason};
+pub use session::{
+    Event, Exchange, Half, Limits, Session, Started, Stats, Unpaired, UnpairedReason,
+};

@@ -11,7 +11,9 @@ use std::collections::VecDeque;
 
 use crate::protocol::{Disposition, Message, Pairing, ProtocolParser, Role};
 use crate::segment::Meta;
-use crate::session::{Emit, Event, Exchange, Half, Limits, Stats, Unpaired, UnpairedReason};
+use crate::session::{
+    Emit, Event, Exchange, Half, Limits, Started, Stats, Unpaired, UnpairedReason,
+};
 
 /// A request waiting for its answer, and the answer once it begins.
 pub(crate) struct Entry<P: ProtocolParser> {
@@ -148,6 +150,15 @@ impl<P: ProtocolParser> Pairer<P> {
         start: Meta,
         emit: Emit<'_, P>,
     ) -> Open<P> {
+        emit(Event::Started(Started {
+            role: if from == self.local {
+                Role::Client
+            } else {
+                Role::Server
+            },
+            meta: start,
+            context: P::trace_context(&request),
+        }));
         if !P::expects_response(&request) {
             return Open::Lone(Half::Request(request), UnpairedReason::OneWay);
         }

@@ -191,4 +191,20 @@ pub trait ProtocolParser: Default {
     fn response_id(_response: &Self::Response) -> u64 {
         0
     }
+
+    /// The trace context a request carries in its own headers or metadata.
+    fn trace_context(_request: &Self::Request) -> TraceContext {
+        TraceContext::default()
+    }
+}
+
+/// What a request says of the trace it belongs to, as its sender put it:
+/// W3C `traceparent`, SkyWalking `sw8`, and a request id to join on when
+/// neither is there. Read when a request begins, before any answer, so the
+/// calls a server makes while serving it can already be joined to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceContext {
+    pub traceparent: Option<String>,
+    pub sw8: Option<String>,
+    pub request_id: Option<String>,
 }

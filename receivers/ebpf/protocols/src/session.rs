@@ -8,7 +8,7 @@
 
 use crate::pairing::Pairer;
 use crate::parse::Malformed;
-use crate::protocol::{Direction, ProtocolParser, Role};
+use crate::protocol::{Direction, ProtocolParser, Role, TraceContext};
 use crate::registry::{Engines, Protocol, Request, Response};
 use crate::segment::{Meta, Segment};
 use crate::stream::{Cx, Stream};
@@ -65,8 +65,20 @@ pub struct Stats {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event<Req = Request, Resp = Response> {
+    /// A request began; its exchange or unpaired report follows later.
+    Started(Started),
     Exchange(Exchange<Req, Resp>),
     Unpaired(Unpaired<Req, Resp>),
+}
+
+/// A request's first bytes were parsed: its exchange is under way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Started {
+    /// The local endpoint's part, as in [`Exchange::role`].
+    pub role: Role,
+    /// `start_ns`, `tcp_seq`, `tid` and `trace_id` are final; the end is not known yet.
+    pub meta: Meta,
+    pub context: TraceContext,
 }
 
 impl<Req, Resp> Event<Req, Resp> {
@@ -77,6 +89,7 @@ impl<Req, Resp> Event<Req, Resp> {
         response: impl FnOnce(Resp) -> S,
     ) -> Event<Q, S> {
         match self {
+            Event::Started(s) => Event::Started(s),
             Event::Exchange(x) => Event::Exchange(Exchange {
                 role: x.role,
                 request: request(x.request),

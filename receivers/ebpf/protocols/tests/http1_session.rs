@@ -7,7 +7,7 @@ use common::*;
 use sonde_ebpf_protocols::http1::{Header, Method, Version};
 use sonde_ebpf_protocols::{
     detect, Detection, Direction, Half, Kind, Limits, Malformed, Meta, Protocol, Role,
-    UnpairedReason,
+    TraceContext, UnpairedReason,
 };
 
 const CURL_GET: &[u8] = include_bytes!("../testdata/http1/curl_get.req");
@@ -725,4 +725,48 @@ fn a_head_larger_than_the_buffer_limit_is_dropped() {
         (stats.malformed, stats.last_malformed),
         (1, Some(Malformed::TooLong))
     );
+}
+
+/// A request is announced when its head is parsed, with its trace context,
+/// before the answer that completes its exchange: the calls a server makes
+/// meanwhile can be joined to it.
+#[test]
+fn a_request_is_announced_with_its_trace_context_before_its_answer() {
+    let mut c = Conn::new(Role::Server);
+    let (head, body) = CURL_POST_JSON.split_at(CURL_POST_JSON.len() - 16);
+    c.push(IN, head);
+    assert_eq!(c.started.len(), 1);
+    assert!(c.events.is_empty());
+    let started = &c.started[0];
+    assert_eq!(started.role, Role::Server);
+    assert_eq!(
+        (
+            started.meta.start_ns,
+            started.meta.tcp_seq,
+            started.meta.trace_id
+        ),
+        (0, 0, 1)
+    );
+    assert_eq!(
+        started.context,
+        TraceContext {
+            traceparent: Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()),
+            sw8: None,
+            request_id: None,
+        }
+    );
+    c.push(IN, body);
+    c.push(OUT, PY_GET);
+    assert_eq!((c.started.len(), c.exchanges().len()), (1, 1));
+
+    // Pipelined requests are announced one by one, each with its own sequence number.
+    let mut c = Conn::new(Role::Server);
+    c.push(IN, WRK_GET3);
+    let seqs: Vec<u32> = c.started.iter().map(|s| s.meta.tcp_seq).collect();
+    let one = WRK_GET3.len() as u32 / 3;
+    assert_eq!(seqs, vec![0, one, 2 * one]);
+    assert!(c
+        .started
+        .iter()
+        .all(|s| s.context == TraceContext::default()));
 }

@@ -131,8 +131,11 @@ fn a_seeded_corpus_never_panics() {
                     check_meta(&x.response_meta);
                 }
                 Event::Unpaired(u) => check_meta(&u.meta),
+                Event::Started(_) => unreachable!("kept apart by the harness"),
             }
         }
+        // Every exchange was announced when its request began.
+        assert!(c.started.len() as u64 >= exchanges, "round {round}");
         // A closed session holds nothing: closing again reports nothing.
         let before = c.events.len();
         c.close();

@@ -24,7 +24,9 @@ pub use message::{Header, Method, Request, Response, Version};
 
 use crate::pairing::Pending;
 use crate::parse::{Input, ParseResult};
-use crate::protocol::{Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step};
+use crate::protocol::{
+    Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step, TraceContext,
+};
 
 /// First bytes of a request: the methods of RFC 9110 and PATCH, each with
 /// its space.
@@ -247,6 +249,15 @@ impl ProtocolParser for Http1 {
             Disposition::Interim
         } else {
             Disposition::Final
+        }
+    }
+
+    fn trace_context(request: &Request) -> TraceContext {
+        let text = |header| request.header(header).map(str::to_owned);
+        TraceContext {
+            traceparent: text(Header::Traceparent),
+            sw8: text(Header::Sw8),
+            request_id: text(Header::XRequestId),
         }
     }
 }

@@ -4,7 +4,7 @@
 use sonde_ebpf_protocols::http1;
 use sonde_ebpf_protocols::{
     Direction, Event, Exchange, Limits, Protocol, Request, Response, Role, Segment, Session,
-    Unpaired,
+    Started, Unpaired,
 };
 
 pub const IN: Direction = Direction::Ingress;
@@ -21,8 +21,22 @@ pub fn exit(k: u64) -> u64 {
 
 pub struct Conn {
     pub session: Session,
+    /// Exchanges and unpaired messages, in the order reported.
     pub events: Vec<Event>,
+    /// Requests seen beginning, in order.
+    pub started: Vec<Started>,
     pub segments: u64,
+}
+
+/// Keeps starts apart, so `events` lists outcomes only.
+fn collect<'a>(
+    events: &'a mut Vec<Event>,
+    started: &'a mut Vec<Started>,
+) -> impl FnMut(Event) + 'a {
+    move |e| match e {
+        Event::Started(s) => started.push(s),
+        other => events.push(other),
+    }
 }
 
 impl Conn {
@@ -34,6 +48,7 @@ impl Conn {
         Conn {
             session: Session::new(Protocol::Http1, local, limits),
             events: Vec::new(),
+            started: Vec::new(),
             segments: 0,
         }
     }
@@ -51,13 +66,16 @@ impl Conn {
         seg.tcp_seq = 1000 * k as u32;
         seg.tid = 7;
         seg.trace_id = k + 1;
-        let events = &mut self.events;
-        self.session.push(direction, &seg, |e| events.push(e));
+        self.session.push(
+            direction,
+            &seg,
+            collect(&mut self.events, &mut self.started),
+        );
     }
 
     pub fn close(&mut self) {
-        let events = &mut self.events;
-        self.session.close(|e| events.push(e));
+        self.session
+            .close(collect(&mut self.events, &mut self.started));
     }
 
     pub fn exchanges(&self) -> Vec<&Exchange> {
@@ -65,7 +83,7 @@ impl Conn {
             .iter()
             .filter_map(|e| match e {
                 Event::Exchange(x) => Some(x),
-                Event::Unpaired(_) => None,
+                _ => None,
             })
             .collect()
     }
@@ -75,7 +93,7 @@ impl Conn {
             .iter()
             .filter_map(|e| match e {
                 Event::Unpaired(u) => Some(u),
-                Event::Exchange(_) => None,
+                _ => None,
             })
             .collect()
     }

@@ -166,7 +166,10 @@ impl ComponentConfig for Config {
             ("include_processes", &self.include_processes),
             ("exclude_processes", &self.exclude_processes),
         ] {
-            if let Some(long) = names.iter().find(|n| n.is_empty() || n.len() > MAX_COMM_LEN) {
+            if let Some(long) = names
+                .iter()
+                .find(|n| n.is_empty() || n.len() > MAX_COMM_LEN)
+            {
                 return Err(ConfigError::new(
                     &[key],
                     format!(

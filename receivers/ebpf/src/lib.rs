@@ -7,7 +7,7 @@
 
 pub mod capture;
 pub mod config;
+pub mod process;
 mod reorder;
 #[cfg(test)]
 mod testutil;
-pub mod process;

@@ -4,9 +4,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use crate::capture::{
-    Comm, DataEvent, Direction, Event, L7Protocol, SocketTuple, Syscall, Task,
-};
+use crate::capture::{Comm, DataEvent, Direction, Event, L7Protocol, SocketTuple, Syscall, Task};
 
 pub fn comm(name: &str) -> Comm {
     let mut bytes = [0u8; 16];

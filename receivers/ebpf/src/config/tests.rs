@@ -45,7 +45,10 @@ span_flush_interval: 50ms",
     assert_eq!((capture.pid_allow, capture.pid_deny), (vec![1, 2], vec![3]));
     assert_eq!(capture.comm_allow, vec!["nginx".to_string()]);
     assert_eq!(capture.comm_deny, vec!["sshd".to_string()]);
-    assert_eq!((capture.port_allow, capture.port_deny), (vec![80, 8080], vec![22]));
+    assert_eq!(
+        (capture.port_allow, capture.port_deny),
+        (vec![80, 8080], vec![22])
+    );
     assert_eq!(capture.self_pid, 42);
     assert_eq!(capture.ring_buffer_bytes, 16 << 20);
     assert_eq!(config.metrics.temporality, Temporality::Delta);

@@ -16,13 +16,23 @@ fn a_send_goes_before_the_receive_of_its_bytes() {
     let t = tuple("127.0.0.1:5000", "127.0.0.1:80");
     let mut reorder = Reorder::default();
     reorder.push(Data::new(Ingress, 2, t, b"server read").at(50, 150).event());
-    reorder.push(Data::new(Egress, 1, t, b"client write").at(100, 200).event());
-    assert!(reorder.pop_ready(100 + WINDOW_NS - 1).is_none(), "held for the window");
+    reorder.push(
+        Data::new(Egress, 1, t, b"client write")
+            .at(100, 200)
+            .event(),
+    );
+    assert!(
+        reorder.pop_ready(100 + WINDOW_NS - 1).is_none(),
+        "held for the window"
+    );
     let now = 200 + WINDOW_NS;
     let order: Vec<Vec<u8>> = std::iter::from_fn(|| reorder.pop_ready(now))
         .map(|e| payload_of(&e).to_vec())
         .collect();
-    assert_eq!(order, vec![b"client write".to_vec(), b"server read".to_vec()]);
+    assert_eq!(
+        order,
+        vec![b"client write".to_vec(), b"server read".to_vec()]
+    );
     assert!(reorder.is_empty());
 }
 

@@ -6,3 +6,4 @@
 //! metrics) builds on it.
 
 pub mod capture;
+pub mod red;

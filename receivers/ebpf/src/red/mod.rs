@@ -54,7 +54,9 @@
 //! # Cost per record
 //!
 //! One hash of the attribute set and one lookup; a request of a known series
-//! allocates nothing (the attributes passed in are dropped). Explicit buckets
+//! allocates nothing ([`RedMetrics::record`] drops the attributes it is
+//! given; [`RedMetrics::record_borrowed`] clones them only for a new series,
+//! so a caller that keeps its attributes need not build them). Explicit buckets
 //! are found by binary search over the bounds; exponential ones by the float's
 //! exponent and, above scale 0, one `log2` of its significand.
 
@@ -133,6 +135,38 @@ impl RedMetrics {
         state.dirty = true;
         let series = state.metrics[side.index()].series_for(
             attributes,
+            self.config.max_series_per_resource,
+            kind,
+            self.interval_start_unix_nano,
+        );
+        series.record(BucketParams::of(kind), value);
+    }
+
+    /// [`RedMetrics::record`] for a caller that keeps its attributes: they
+    /// are cloned only when they make a new series, so a request of a known
+    /// series allocates nothing at all.
+    pub fn record_borrowed(
+        &mut self,
+        resource_key: u64,
+        resource: &Arc<Resource>,
+        side: Side,
+        attributes: &RedAttributes,
+        duration_seconds: f64,
+    ) {
+        let value = sanitize(duration_seconds);
+        let kind = &self.config.histogram;
+        let state = self
+            .resources
+            .entry(resource_key)
+            .or_insert_with(|| ResourceState::new(resource));
+        state.dirty = true;
+        let metric = &mut state.metrics[side.index()];
+        if let Some(series) = metric.series.get_mut(attributes) {
+            series.record(BucketParams::of(kind), value);
+            return;
+        }
+        let series = metric.series_for(
+            attributes.clone(),
             self.config.max_series_per_resource,
             kind,
             self.interval_start_unix_nano,

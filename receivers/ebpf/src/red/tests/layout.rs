@@ -240,3 +240,40 @@ fn under_delta_the_limit_applies_per_interval() {
         vec![row("/b", 1, T1), row("overflow", 1, T1)]
     );
 }
+
+#[test]
+fn borrowed_attributes_count_as_owned_ones_do() {
+    let app = resource("app");
+    let routes = ["/a", "/b", "/a", "/c", "/d", "/a", "/c"];
+    let mut owned = aggregator(Temporality::Cumulative, HistogramKind::default(), 3);
+    let mut borrowed = aggregator(Temporality::Cumulative, HistogramKind::default(), 3);
+    for (n, route) in routes.into_iter().enumerate() {
+        let side = if n % 2 == 0 {
+            Side::Server
+        } else {
+            Side::Client
+        };
+        owned.record(1, &app, side, get(route, 200), 0.01 * n as f64);
+        borrowed.record_borrowed(1, &app, side, &get(route, 200), 0.01 * n as f64);
+    }
+    let request = owned.flush(T1).expect("records to send");
+    assert_eq!(borrowed.flush(T1).as_ref(), Some(&request));
+    assert_eq!(borrowed.series_count(), 6);
+    // Server gets /a, /a, /d, /c (overflows); client /b, /c, /a (overflows).
+    assert_eq!(
+        summary(points(&request, 0, 0)),
+        vec![
+            row("/a", 2, START),
+            row("/d", 1, START),
+            row("overflow", 1, START)
+        ]
+    );
+    assert_eq!(
+        summary(points(&request, 0, 1)),
+        vec![
+            row("/b", 1, START),
+            row("/c", 1, START),
+            row("overflow", 1, START)
+        ]
+    );
+}

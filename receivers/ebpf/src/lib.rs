@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod config;
 pub mod process;
+pub mod red;
 mod reorder;
 #[cfg(test)]
 mod testutil;

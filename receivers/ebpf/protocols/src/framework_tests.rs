@@ -250,6 +250,8 @@ fn a_message_in_units_ends_with_its_last_unit() {
         Meta {
             start_ns: 0,
             end_ns: 110,
+            first_exit_ns: 10,
+            last_enter_ns: 100,
             bytes: 16,
             ..Meta::default()
         }

@@ -57,6 +57,13 @@ pub struct Meta {
     pub start_ns: u64,
     /// Exit time of the syscall that carried its last byte.
     pub end_ns: u64,
+    /// Exit time of the syscall that carried its first byte: when a receiver
+    /// had the message's start in hand (a blocked `read` enters long before).
+    pub first_exit_ns: u64,
+    /// Entry time of the syscall that carried its last byte: before it, the
+    /// peer cannot have received the end. With `first_exit_ns`, the server
+    /// side of an exchange is timed inside the client side's `start_ns..end_ns`.
+    pub last_enter_ns: u64,
     /// TCP sequence number of its first byte.
     pub tcp_seq: u32,
     /// Thread of the syscall that carried its first byte.
@@ -95,11 +102,21 @@ impl Origin {
         }
     }
 
+    /// When the syscall that carried these bytes entered and returned.
+    pub fn times(&self) -> crate::stream::Times {
+        crate::stream::Times {
+            enter_ns: self.enter_ns,
+            exit_ns: self.exit_ns,
+        }
+    }
+
     /// The start of a message whose first byte is at window offset `pos`.
     pub fn start_at(&self, pos: usize) -> Meta {
         Meta {
             start_ns: self.enter_ns,
             end_ns: self.exit_ns,
+            first_exit_ns: self.exit_ns,
+            last_enter_ns: self.enter_ns,
             // TCP sequence numbers wrap by design; the offset is below 2^32.
             tcp_seq: self.tcp_seq.wrapping_add(pos.wrapping_sub(self.at) as u32),
             tid: self.tid,

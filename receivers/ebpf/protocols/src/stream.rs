@@ -39,8 +39,24 @@ pub(crate) struct Stream {
     expect_start: bool,
     /// Do not parse again before the window holds this many bytes.
     need: usize,
-    /// Exit time of the latest segment.
-    last_exit_ns: u64,
+    /// Entry and exit times of the latest segment.
+    last: Times,
+}
+
+/// When one syscall entered and returned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Times {
+    pub enter_ns: u64,
+    pub exit_ns: u64,
+}
+
+impl Times {
+    fn of(seg: &Segment<'_>) -> Times {
+        Times {
+            enter_ns: seg.enter_ns,
+            exit_ns: seg.exit_ns,
+        }
+    }
 }
 
 impl Stream {
@@ -57,8 +73,8 @@ impl Stream {
         let mut data = seg.data;
         let mut missing = seg.missing();
         let mut seq = seg.tcp_seq;
-        let prev_exit_ns = self.last_exit_ns;
-        self.last_exit_ns = seg.exit_ns;
+        let prev = self.last;
+        self.last = Times::of(seg);
 
         if self.skip > 0 {
             let n = self.skip.min(data.len());
@@ -76,7 +92,7 @@ impl Stream {
                 return;
             }
             if self.skip_ends {
-                self.finish(from, seg.exit_ns, cx);
+                self.finish(from, Times::of(seg), cx);
             }
         }
         if data.is_empty() && missing == 0 {
@@ -104,7 +120,7 @@ impl Stream {
             buf.extend_from_slice(data);
         }
         let window: &[u8] = if direct { data } else { &buf };
-        let pos = self.run(from, window, missing, seg.exit_ns, prev_exit_ns, cx);
+        let pos = self.run(from, window, missing, Times::of(seg), prev, cx);
 
         if direct {
             buf.clear();
@@ -120,7 +136,7 @@ impl Stream {
             let dropped = self.buf.len();
             self.buf.clear();
             self.origins.clear();
-            self.abandon(from, dropped, seg.exit_ns, cx);
+            self.abandon(from, dropped, Times::of(seg), cx);
         }
     }
 
@@ -131,8 +147,8 @@ impl Stream {
         from: Role,
         window: &[u8],
         mut missing: usize,
-        exit_ns: u64,
-        prev_exit_ns: u64,
+        this: Times,
+        prev: Times,
         cx: &mut Cx<'_, P>,
     ) -> usize {
         let mut pos = 0;
@@ -158,19 +174,19 @@ impl Stream {
                     }
                     // Nothing usable before the gap, and the gap hides the rest.
                     cx.stats.truncated += 1;
-                    let end = self.end_before(pos, prev_exit_ns);
+                    let end = self.end_before(pos, prev);
                     self.abandon(from, rest.len(), end, cx);
                     return window.len();
                 }
                 ParseResult::Malformed(reason) => {
                     self.count_malformed(reason, cx);
-                    let end = self.end_before(pos, prev_exit_ns);
+                    let end = self.end_before(pos, prev);
                     self.abandon(from, rest.len(), end, cx);
                     return window.len();
                 }
                 ParseResult::Parsed { consumed: 0, .. } => {
                     self.count_malformed(Malformed::NoProgress, cx);
-                    let end = self.end_before(pos, prev_exit_ns);
+                    let end = self.end_before(pos, prev);
                     self.abandon(from, rest.len(), end, cx);
                     return window.len();
                 }
@@ -182,7 +198,7 @@ impl Stream {
                 if self.open.is_some() {
                     // The parser began a message without ending the last one.
                     self.mark_truncated();
-                    let end = self.end_before(pos, prev_exit_ns);
+                    let end = self.end_before(pos, prev);
                     self.finish(from, end, cx);
                 }
                 let start = origin.start_at(pos);
@@ -196,7 +212,7 @@ impl Stream {
             if consumed <= rest.len() {
                 pos += consumed;
                 if ends {
-                    let end = self.origin_at(pos - 1).exit_ns;
+                    let end = self.origin_at(pos - 1).times();
                     self.finish(from, end, cx);
                 }
             } else if consumed - rest.len() <= missing {
@@ -206,7 +222,7 @@ impl Stream {
                 self.mark_truncated();
                 self.expect_start = true;
                 if ends {
-                    self.finish(from, exit_ns, cx);
+                    self.finish(from, this, cx);
                 }
             } else {
                 // The unit goes on in later segments.
@@ -229,7 +245,7 @@ impl Stream {
         if self.open.is_some() && (self.skip > 0 || !cx.parser.ends_at_close(from)) {
             self.mark_truncated();
         }
-        self.finish(from, self.last_exit_ns, cx);
+        self.finish(from, self.last, cx);
         cx.stats.dropped_bytes += self.buf.len() as u64;
         self.buf.clear();
         self.origins.clear();
@@ -245,12 +261,12 @@ impl Stream {
         &mut self,
         from: Role,
         dropped: usize,
-        end_ns: u64,
+        end: Times,
         cx: &mut Cx<'_, P>,
     ) {
         cx.stats.dropped_bytes += dropped as u64;
         self.mark_truncated();
-        self.finish(from, end_ns, cx);
+        self.finish(from, end, cx);
         cx.parser.reset(from);
         self.skip = 0;
         self.need = 0;
@@ -262,9 +278,10 @@ impl Stream {
         cx.stats.last_malformed = Some(reason);
     }
 
-    fn finish<P: ProtocolParser>(&mut self, from: Role, end_ns: u64, cx: &mut Cx<'_, P>) {
+    fn finish<P: ProtocolParser>(&mut self, from: Role, end: Times, cx: &mut Cx<'_, P>) {
         if let Some(mut meta) = self.open.take() {
-            meta.end_ns = end_ns;
+            meta.end_ns = end.exit_ns;
+            meta.last_enter_ns = end.enter_ns;
             cx.pairer.end(from, meta, cx.emit);
         }
     }
@@ -285,8 +302,8 @@ impl Stream {
             Some(o) => *o,
             None => Origin {
                 at: 0,
-                enter_ns: self.last_exit_ns,
-                exit_ns: self.last_exit_ns,
+                enter_ns: self.last.enter_ns,
+                exit_ns: self.last.exit_ns,
                 tcp_seq: 0,
                 tid: 0,
                 trace_id: 0,
@@ -294,11 +311,11 @@ impl Stream {
         }
     }
 
-    /// Exit time of the syscall that carried the byte before window `pos`.
-    fn end_before(&self, pos: usize, prev_exit_ns: u64) -> u64 {
+    /// Times of the syscall that carried the byte before window `pos`.
+    fn end_before(&self, pos: usize, prev: Times) -> Times {
         match pos.checked_sub(1) {
-            Some(last) => self.origin_at(last).exit_ns,
-            None => prev_exit_ns,
+            Some(last) => self.origin_at(last).times(),
+            None => prev,
         }
     }
 

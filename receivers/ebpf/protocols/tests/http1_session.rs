@@ -34,9 +34,12 @@ fn meta(
     bytes: u64,
     truncated: bool,
 ) -> Meta {
+    // Every segment of the harness returns 10 ns after it enters.
     Meta {
         start_ns,
         end_ns,
+        first_exit_ns: start_ns + 10,
+        last_enter_ns: end_ns - 10,
         tcp_seq,
         tid: 7,
         trace_id,

@@ -69,6 +69,13 @@ fn check_meta(m: &Meta) {
         m.start_ns.is_multiple_of(100) && m.end_ns % 100 == 10,
         "{m:?}"
     );
+    // The first syscall returned 10 ns after it entered; the last entered 10 ns
+    // before it returned.
+    assert_eq!(
+        (m.first_exit_ns, m.last_enter_ns),
+        (m.start_ns + 10, m.end_ns - 10),
+        "{m:?}"
+    );
 }
 
 #[test]

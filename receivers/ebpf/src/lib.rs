@@ -7,6 +7,8 @@
 
 pub mod capture;
 pub mod config;
+mod context;
+mod join;
 pub mod process;
 pub mod red;
 mod reorder;

@@ -6,11 +6,13 @@
 //! metrics) builds on it.
 
 pub mod capture;
+mod clock;
 pub mod config;
 mod context;
 mod join;
 pub mod process;
 pub mod red;
 mod reorder;
+mod span;
 #[cfg(test)]
 mod testutil;

@@ -1,0 +1,231 @@
+//! An HTTP exchange as an OpenTelemetry span and its RED measurement, named and
+//! attributed by the HTTP semantic conventions.
+//!
+//! Timing: a CLIENT span runs from the entry of the request's first write to the
+//! return of the response's last read; a SERVER span from the return of the
+//! request's first read to the entry of the response's last write. The server's
+//! view of an exchange therefore always lies inside the client's.
+
+use std::net::SocketAddr;
+
+use sonde_api::pdata::common::v1::{any_value::Value, AnyValue, ArrayValue, KeyValue};
+use sonde_api::pdata::trace::v1::{span::SpanKind, status::StatusCode, Span, Status};
+use sonde_ebpf_protocols::http1;
+use sonde_ebpf_protocols::{Exchange, Request, Response, Role};
+
+use crate::capture::SocketTuple;
+use crate::clock::Clock;
+use crate::join::SpanIds;
+use crate::red::{RedAttributes, Side};
+
+/// A finished span with what the RED metrics need of it.
+pub struct Measured {
+    pub span: Span,
+    pub side: Side,
+    pub red: RedAttributes,
+    pub duration_seconds: f64,
+}
+
+/// What a span needs besides the exchange.
+pub struct SpanContext<'a> {
+    pub ids: SpanIds,
+    /// The connection as the traced process sees it.
+    pub tuple: SocketTuple,
+    /// `http.route`, for server spans.
+    pub route: Option<&'a str>,
+    pub capture_query: bool,
+    pub clock: Clock,
+}
+
+/// The span of an HTTP/1 exchange; `None` for another protocol.
+pub fn http_span(x: &Exchange, cx: &SpanContext<'_>) -> Option<Measured> {
+    let (Request::Http1(request), Response::Http1(response)) = (&x.request, &x.response) else {
+        return None;
+    };
+    let side = match x.role {
+        Role::Server => Side::Server,
+        Role::Client => Side::Client,
+    };
+    let (start, end) = match side {
+        Side::Server => (x.request_meta.first_exit_ns, x.response_meta.last_enter_ns),
+        Side::Client => (x.request_meta.start_ns, x.response_meta.end_ns),
+    };
+    let end = end.max(start);
+
+    let method = request.method.as_str();
+    let status = response.status;
+    let failed = match side {
+        Side::Server => status >= 500,
+        Side::Client => status >= 400,
+    };
+    let error_type = failed.then(|| status.to_string());
+    let (server_address, server_port) = server_of(request, side, cx.tuple);
+    let route = match side {
+        Side::Server => cx.route,
+        Side::Client => None,
+    };
+    let version = request.version.map(|v| v.as_str());
+
+    let mut attributes = Vec::with_capacity(16);
+    attributes.push(text("http.request.method", method));
+    if method == "_OTHER" {
+        attributes.push(text(
+            "http.request.method_original",
+            request.method_original(),
+        ));
+    }
+    attributes.push(text("url.path", request.path()));
+    if cx.capture_query {
+        if let Some(query) = request.query() {
+            attributes.push(text("url.query", query));
+        }
+    }
+    attributes.push(text("url.scheme", "http"));
+    if let Some(route) = route {
+        attributes.push(text("http.route", route));
+    }
+    attributes.push(int("http.response.status_code", i64::from(status)));
+    if let Some(address) = &server_address {
+        attributes.push(text("server.address", address));
+    }
+    if let Some(port) = server_port {
+        attributes.push(int("server.port", i64::from(port)));
+    }
+    if side == Side::Server {
+        attributes.push(text("client.address", &cx.tuple.remote.ip().to_string()));
+        attributes.push(int("client.port", i64::from(cx.tuple.remote.port())));
+    }
+    attributes.push(text(
+        "network.peer.address",
+        &cx.tuple.remote.ip().to_string(),
+    ));
+    attributes.push(int("network.peer.port", i64::from(cx.tuple.remote.port())));
+    if let Some(version) = version {
+        attributes.push(text("network.protocol.version", version));
+    }
+    if let Some(agent) = request.header(http1::Header::UserAgent) {
+        attributes.push(text("user_agent.original", agent));
+    }
+    if let Some(id) = request.header(http1::Header::XRequestId) {
+        attributes.push(KeyValue {
+            key: "http.request.header.x-request-id".into(),
+            value: Some(AnyValue {
+                value: Some(Value::ArrayValue(ArrayValue {
+                    values: vec![AnyValue {
+                        value: Some(Value::StringValue(id.to_owned())),
+                    }],
+                })),
+            }),
+            ..Default::default()
+        });
+    }
+    if let Some(error) = &error_type {
+        attributes.push(text("error.type", error));
+    }
+
+    let name = match route {
+        Some(route) => format!("{method} {route}"),
+        None => method.to_owned(),
+    };
+    let span = Span {
+        trace_id: cx.ids.trace_id.to_vec(),
+        span_id: cx.ids.span_id.to_vec(),
+        parent_span_id: cx
+            .ids
+            .parent_span_id
+            .map(|p| p.to_vec())
+            .unwrap_or_default(),
+        name,
+        kind: match side {
+            Side::Server => SpanKind::Server,
+            Side::Client => SpanKind::Client,
+        } as i32,
+        start_time_unix_nano: cx.clock.to_unix(start),
+        end_time_unix_nano: cx.clock.to_unix(end),
+        attributes,
+        status: Some(Status {
+            code: if failed {
+                StatusCode::Error
+            } else {
+                StatusCode::Unset
+            } as i32,
+            message: String::new(),
+        }),
+        ..Default::default()
+    };
+    let red = RedAttributes {
+        method: method.to_owned(),
+        route: route.map(str::to_owned),
+        status_code: Some(status),
+        error_type,
+        server_address,
+        server_port,
+        protocol_version: version.map(str::to_owned),
+    };
+    Some(Measured {
+        span,
+        side,
+        red,
+        duration_seconds: (end - start) as f64 / 1e9,
+    })
+}
+
+/// `server.address` and `server.port`: from the `Host` header when there is one
+/// (what the client asked for), else the server end of the connection.
+fn server_of(
+    request: &http1::Request,
+    side: Side,
+    tuple: SocketTuple,
+) -> (Option<String>, Option<u16>) {
+    let server_end: SocketAddr = match side {
+        Side::Server => tuple.local,
+        Side::Client => tuple.remote,
+    };
+    let Some(host) = request
+        .header(http1::Header::Host)
+        .filter(|h| !h.is_empty())
+    else {
+        return (Some(server_end.ip().to_string()), Some(server_end.port()));
+    };
+    let (name, port) = split_host(host);
+    (
+        Some(name.to_owned()),
+        Some(port.unwrap_or(server_end.port())),
+    )
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port`.
+fn split_host(host: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = host.strip_prefix('[') {
+        if let Some((v6, after)) = rest.split_once(']') {
+            return (v6, after.strip_prefix(':').and_then(|p| p.parse().ok()));
+        }
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => (name, port.parse().ok()),
+        _ => (host, None),
+    }
+}
+
+fn text(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue {
+            value: Some(Value::StringValue(value.to_owned())),
+        }),
+        ..Default::default()
+    }
+}
+
+fn int(key: &str, value: i64) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue {
+            value: Some(Value::IntValue(value)),
+        }),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -16,3 +16,4 @@ mod reorder;
 mod span;
 #[cfg(test)]
 mod testutil;
+mod tracer;

@@ -1,0 +1,401 @@
+//! From captured events to spans and RED metrics: the receiver's user side,
+//! synchronous and clock-free (kernel times come with the events; the caller
+//! says what time it is), so tests drive it with events built by hand.
+//!
+//! ```text
+//! events ─► reorder (causal order) ─► connections (one protocol session each)
+//!        ─► Started: joiner gives the span its ids
+//!        ─► Exchange: span + RED record, under the process's resource
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sonde_api::pdata::common::v1::InstrumentationScope;
+use sonde_api::pdata::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use sonde_api::pdata::{ExportMetricsServiceRequest, ExportTraceServiceRequest};
+use sonde_ebpf_protocols::route::{RoutePattern, RouteTable};
+use sonde_ebpf_protocols::{
+    detect, Direction as L7Direction, Event as L7Event, Limits, Role as L7Role, Segment, Session,
+};
+
+use crate::capture::{Direction, Event, Role, SocketTuple, TcpState};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::join::{At, Joiner, JOIN_TTL_NS};
+use crate::process::{ProcessResource, ProcessTable};
+use crate::red::{RedMetrics, Side};
+use crate::reorder::Reorder;
+use crate::span::{http_span, SpanContext};
+
+/// The scope of everything this receiver makes.
+pub const SCOPE_NAME: &str = "sonde.receiver.ebpf";
+/// A request with no answer for this long is reported unpaired.
+const ANSWER_TIMEOUT_NS: u64 = 60_000_000_000;
+/// A connection silent for this long is forgotten (its close was missed).
+const IDLE_CONNECTION_NS: u64 = 600_000_000_000;
+
+/// What the tracer counted, for the receiver's metrics and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TracerStats {
+    pub spans: u64,
+    pub unpaired: u64,
+    /// Data on connections whose first bytes no parser recognised.
+    pub unrecognised: u64,
+}
+
+struct Connection {
+    tuple: SocketTuple,
+    pid: u32,
+    /// The task name that first used it: the resource's fallback name.
+    comm: String,
+    /// Known from connect/accept before any data.
+    role: Option<Role>,
+    session: Option<Session>,
+    last_ns: u64,
+}
+
+/// Spans waiting to be sent, by resource.
+#[derive(Default)]
+struct Pending {
+    by_resource: HashMap<u64, (Arc<ProcessResource>, Vec<Span>)>,
+    count: usize,
+}
+
+pub struct Tracer {
+    reorder: Reorder,
+    connections: HashMap<u64, Connection>,
+    joiner: Joiner,
+    processes: ProcessTable,
+    routes: HashMap<String, RouteTable>,
+    patterns: Arc<[RoutePattern]>,
+    max_routes: usize,
+    capture_query: bool,
+    red: RedMetrics,
+    pending: Pending,
+    clock: Clock,
+    stats: TracerStats,
+    /// Reused for each segment's session events.
+    scratch: Vec<L7Event>,
+    last_sweep_ns: u64,
+}
+
+impl Tracer {
+    pub fn new(
+        config: &Config,
+        processes: ProcessTable,
+        red: RedMetrics,
+        clock: Clock,
+        seed: u64,
+    ) -> Result<Tracer, String> {
+        let patterns = config
+            .http
+            .route_patterns
+            .iter()
+            .map(|p| RoutePattern::parse(p).map_err(|e| format!("route pattern {p:?}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Tracer {
+            reorder: Reorder::default(),
+            connections: HashMap::new(),
+            joiner: Joiner::new(seed),
+            processes,
+            routes: HashMap::new(),
+            patterns: patterns.into(),
+            max_routes: config.http.max_routes_per_service,
+            capture_query: config.http.capture_query,
+            red,
+            pending: Pending::default(),
+            clock,
+            stats: TracerStats::default(),
+            scratch: Vec::new(),
+            last_sweep_ns: 0,
+        })
+    }
+
+    /// Takes an event from the capture; it is handled once it is in causal order.
+    pub fn push(&mut self, event: Event) {
+        self.reorder.push(event);
+    }
+
+    /// Handles every event that is ready at `now_ns` (kernel clock).
+    pub fn run(&mut self, now_ns: u64) {
+        while let Some(event) = self.reorder.pop_ready(now_ns) {
+            self.handle(event);
+        }
+        if now_ns.saturating_sub(self.last_sweep_ns) >= 1_000_000_000 {
+            self.sweep(now_ns);
+            self.last_sweep_ns = now_ns;
+        }
+    }
+
+    /// Handles every held event regardless of time, then closes every
+    /// connection: at shutdown, what is under way is reported, not lost.
+    pub fn finish(&mut self) {
+        let held: Vec<Event> = self.reorder.drain().collect();
+        for event in held {
+            self.handle(event);
+        }
+        let ids: Vec<u64> = self.connections.keys().copied().collect();
+        for id in ids {
+            self.close(id);
+        }
+    }
+
+    /// Nanoseconds until the next held event is due.
+    pub fn wait_ns(&self, now_ns: u64) -> Option<u64> {
+        self.reorder.wait_ns(now_ns)
+    }
+
+    pub fn stats(&self) -> TracerStats {
+        self.stats
+    }
+
+    /// Spans finished since the last call, as one request.
+    pub fn take_spans(&mut self) -> Option<(ExportTraceServiceRequest, usize)> {
+        if self.pending.count == 0 {
+            return None;
+        }
+        let count = std::mem::take(&mut self.pending.count);
+        let mut groups: Vec<(u64, (Arc<ProcessResource>, Vec<Span>))> =
+            self.pending.by_resource.drain().collect();
+        groups.sort_by_key(|(key, _)| *key);
+        let resource_spans = groups
+            .into_iter()
+            .map(|(_, (process, spans))| ResourceSpans {
+                resource: Some((*process.resource).clone()),
+                scope_spans: vec![ScopeSpans {
+                    scope: Some(scope()),
+                    spans,
+                    schema_url: String::new(),
+                }],
+                schema_url: String::new(),
+            })
+            .collect();
+        Some((ExportTraceServiceRequest { resource_spans }, count))
+    }
+
+    /// The RED metrics, stamped `now_unix_ns`.
+    pub fn flush_metrics(&mut self, now_unix_ns: u64) -> Option<ExportMetricsServiceRequest> {
+        self.red.flush(now_unix_ns)
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Data(d) => {
+                let comm = d.task.comm;
+                let mut events = std::mem::take(&mut self.scratch);
+                let Some(conn) =
+                    self.connection(d.socket_id, d.tuple, d.task.pid, &d.payload, d.direction)
+                else {
+                    self.stats.unrecognised += 1;
+                    self.scratch = events;
+                    return;
+                };
+                conn.last_ns = d.task.timestamp_ns;
+                if conn.comm.is_empty() {
+                    conn.comm = comm.to_string_lossy();
+                }
+                let segment = Segment {
+                    data: &d.payload,
+                    len: usize::try_from(d.bytes).unwrap_or(usize::MAX),
+                    enter_ns: d.enter_ns,
+                    exit_ns: d.task.timestamp_ns,
+                    tcp_seq: d.tcp_seq,
+                    tid: d.task.tid,
+                    trace_id: d.trace_id.unwrap_or(0),
+                };
+                let direction = match d.direction {
+                    Direction::Egress => L7Direction::Egress,
+                    Direction::Ingress => L7Direction::Ingress,
+                };
+                if let Some(session) = conn.session.as_mut() {
+                    session.push(direction, &segment, |e| events.push(e));
+                }
+                self.deliver(d.socket_id, &mut events);
+                self.scratch = events;
+            }
+            Event::Connection(c) => {
+                let conn = self.connections.entry(c.socket_id).or_insert(Connection {
+                    tuple: c.tuple,
+                    pid: c.task.pid,
+                    comm: c.task.comm.to_string_lossy(),
+                    role: None,
+                    session: None,
+                    last_ns: c.task.timestamp_ns,
+                });
+                conn.role = Some(c.role);
+                conn.tuple = c.tuple;
+            }
+            Event::Close(c) => self.close(c.socket_id),
+            Event::TcpState(s) if s.new == TcpState::Close => self.close(s.socket_id),
+            Event::TcpState(_) | Event::Retransmit(_) => {}
+            Event::ProcessExec(e) => {
+                if let Some(old) = self.processes.exec(e.task.pid, &e.filename) {
+                    self.red.retire(old);
+                }
+            }
+            Event::ProcessExit(e) => {
+                if let Some(old) = self.processes.exit(e.task.pid) {
+                    self.red.retire(old);
+                }
+            }
+        }
+    }
+
+    /// The connection of `socket_id`, created on its first data; `None` when no
+    /// protocol recognises its first bytes.
+    fn connection(
+        &mut self,
+        socket_id: u64,
+        tuple: SocketTuple,
+        pid: u32,
+        payload: &[u8],
+        direction: Direction,
+    ) -> Option<&mut Connection> {
+        let conn = self.connections.entry(socket_id).or_insert(Connection {
+            tuple,
+            pid,
+            comm: String::new(),
+            role: None,
+            session: None,
+            last_ns: 0,
+        });
+        if conn.session.is_none() {
+            let l7 = match direction {
+                Direction::Egress => L7Direction::Egress,
+                Direction::Ingress => L7Direction::Ingress,
+            };
+            let found = detect(payload, l7)?;
+            let local = match conn.role {
+                Some(Role::Client) => L7Role::Client,
+                Some(Role::Server) => L7Role::Server,
+                None => found.local_role(l7),
+            };
+            conn.session = Some(Session::new(found.protocol, local, Limits::default()));
+        }
+        Some(conn)
+    }
+
+    fn close(&mut self, socket_id: u64) {
+        let Some(mut conn) = self.connections.remove(&socket_id) else {
+            return;
+        };
+        let mut events = std::mem::take(&mut self.scratch);
+        if let Some(session) = conn.session.as_mut() {
+            session.close(|e| events.push(e));
+        }
+        self.connections.insert(socket_id, conn);
+        self.deliver(socket_id, &mut events);
+        self.connections.remove(&socket_id);
+        self.scratch = events;
+    }
+
+    /// Acts on what a session reported for `socket_id`.
+    fn deliver(&mut self, socket_id: u64, events: &mut Vec<L7Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let Some(conn) = self.connections.get(&socket_id) else {
+            events.clear();
+            return;
+        };
+        let (tuple, pid, comm) = (conn.tuple, conn.pid, conn.comm.clone());
+        for event in events.drain(..) {
+            match event {
+                L7Event::Started(started) => {
+                    self.joiner.start(
+                        At {
+                            socket_id,
+                            pid,
+                            tuple,
+                        },
+                        &started,
+                    );
+                }
+                L7Event::Exchange(x) => {
+                    let (ids, _) = self.joiner.finish(socket_id, x.request_meta.tcp_seq);
+                    let process = self.processes.resource(pid, &comm);
+                    let route = match (x.role, &x.request) {
+                        (L7Role::Server, sonde_ebpf_protocols::Request::Http1(r)) => {
+                            let table = self
+                                .routes
+                                .entry(process.service_name.clone())
+                                .or_insert_with(|| {
+                                    RouteTable::new(self.patterns.clone(), self.max_routes)
+                                });
+                            Some(table.route(r.path()).to_owned())
+                        }
+                        _ => None,
+                    };
+                    let cx = SpanContext {
+                        ids,
+                        tuple,
+                        route: route.as_deref(),
+                        capture_query: self.capture_query,
+                        clock: self.clock,
+                    };
+                    if let Some(m) = http_span(&x, &cx) {
+                        let side = m.side;
+                        self.red.record(
+                            process.key,
+                            &process.resource,
+                            side,
+                            m.red,
+                            m.duration_seconds,
+                        );
+                        self.stats.spans += 1;
+                        self.pending.count += 1;
+                        self.pending
+                            .by_resource
+                            .entry(process.key)
+                            .or_insert_with(|| (process.clone(), Vec::new()))
+                            .1
+                            .push(m.span);
+                        debug_assert!(matches!(side, Side::Server | Side::Client));
+                    }
+                }
+                L7Event::Unpaired(u) => {
+                    self.stats.unpaired += 1;
+                    if let sonde_ebpf_protocols::Half::Request(_) = u.message {
+                        self.joiner.finish(socket_id, u.meta.tcp_seq);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reports requests left unanswered, forgets stale join keys and idle connections.
+    fn sweep(&mut self, now_ns: u64) {
+        self.joiner.expire(now_ns.saturating_sub(JOIN_TTL_NS));
+        let ids: Vec<u64> = self.connections.keys().copied().collect();
+        for id in ids {
+            let mut events = std::mem::take(&mut self.scratch);
+            let idle = match self.connections.get_mut(&id) {
+                Some(conn) => {
+                    if let Some(session) = conn.session.as_mut() {
+                        session
+                            .expire(now_ns.saturating_sub(ANSWER_TIMEOUT_NS), |e| events.push(e));
+                    }
+                    now_ns.saturating_sub(conn.last_ns) > IDLE_CONNECTION_NS
+                }
+                None => false,
+            };
+            self.deliver(id, &mut events);
+            self.scratch = events;
+            if idle {
+                self.close(id);
+            }
+        }
+    }
+}
+
+fn scope() -> InstrumentationScope {
+    InstrumentationScope {
+        name: SCOPE_NAME.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests;

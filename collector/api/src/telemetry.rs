@@ -17,8 +17,9 @@ use prometheus_client::registry::{Metric, Registry};
 use crate::component::ComponentId;
 use crate::pdata::Signal;
 
-type Labels = Vec<(&'static str, String)>;
-type Counters = Family<Labels, Counter>;
+pub type Labels = Vec<(&'static str, String)>;
+/// A family of counters told apart by labels.
+pub type Counters = Family<Labels, Counter>;
 type Gauges = Family<Labels, Gauge>;
 type Histograms = Family<Labels, Histogram, fn() -> Histogram>;
 
@@ -54,6 +55,8 @@ fn batch_size_histogram() -> Histogram {
 
 struct Inner {
     registry: Mutex<Registry>,
+    /// Families components asked for by name, registered once however often asked.
+    named_counters: Mutex<std::collections::HashMap<String, Counters>>,
     receiver_accepted: PerSignal,
     receiver_refused: PerSignal,
     exporter_sent: PerSignal,
@@ -147,6 +150,7 @@ impl Telemetry {
         Telemetry {
             inner: Arc::new(Inner {
                 registry: Mutex::new(r),
+                named_counters: Mutex::default(),
                 receiver_accepted,
                 receiver_refused,
                 exporter_sent,
@@ -167,6 +171,23 @@ impl Telemetry {
         if let Ok(mut registry) = self.inner.registry.lock() {
             registry.register(name, help, metric);
         }
+    }
+
+    /// A component's own counter family, registered on first use: a component
+    /// started again (or a new instance after a reload) adds to the same family
+    /// instead of listing it twice.
+    pub fn counters(&self, name: &str, help: &str) -> Counters {
+        let Ok(mut named) = self.inner.named_counters.lock() else {
+            return Counters::default();
+        };
+        named
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                let family = Counters::default();
+                self.register(name, help, family.clone());
+                family
+            })
+            .clone()
     }
 
     /// The Prometheus text exposition of every metric.
@@ -310,6 +331,28 @@ impl BatchTelemetry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_family_is_registered_once() {
+        let t = Telemetry::new();
+        let labels = vec![("receiver", "ebpf".to_string())];
+        t.counters("sonde_things", "Things")
+            .get_or_create(&labels)
+            .inc_by(2);
+        t.counters("sonde_things", "Things")
+            .get_or_create(&labels)
+            .inc_by(3);
+        let text = t.encode();
+        assert_eq!(
+            text.matches("# TYPE sonde_things counter").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains("sonde_things_total{receiver=\"ebpf\"} 5"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn names_follow_otelcol() {

@@ -4,7 +4,10 @@ use sonde_service::Registry;
 
 pub fn registry() -> Registry {
     Registry {
-        receivers: vec![sonde_receiver_otlp::factory()],
+        receivers: vec![
+            sonde_receiver_otlp::factory(),
+            sonde_receiver_ebpf::factory(),
+        ],
         processors: vec![
             sonde_processor_batch::factory(),
             sonde_processor_memory_limiter::factory(),

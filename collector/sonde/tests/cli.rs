@@ -68,13 +68,23 @@ fn components_lists_every_built_in() {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(names("receivers"), vec!["otlp"]);
+    assert_eq!(names("receivers"), vec!["ebpf", "otlp"]);
     assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
     assert_eq!(names("exporters"), vec!["debug", "otlp", "otlphttp"]);
     assert_eq!(names("extensions"), vec!["health_check"]);
     assert_eq!(
-        listing["receivers"][0]["stability"]["traces"].as_str(),
+        listing["receivers"][1]["stability"]["traces"].as_str(),
         Some("Stable")
+    );
+    // The eBPF receiver makes traces and metrics; otelcol lists the rest as Undefined.
+    let ebpf = &listing["receivers"][0]["stability"];
+    assert_eq!(
+        (
+            ebpf["traces"].as_str(),
+            ebpf["metrics"].as_str(),
+            ebpf["logs"].as_str()
+        ),
+        (Some("Alpha"), Some("Alpha"), Some("Undefined"))
     );
 }
 

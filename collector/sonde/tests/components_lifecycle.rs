@@ -133,6 +133,7 @@ async fn every_component_validates_starts_and_stops_twice() {
     assert_eq!(
         exercised,
         [
+            "receiver ebpf",
             "receiver otlp",
             "processor batch",
             "processor memory_limiter",

@@ -35,7 +35,7 @@ pub struct SpanIds {
     pub parent_span_id: Option<[u8; 8]>,
 }
 
-/// How a span found its parent, kept as a span attribute for whoever wonders.
+/// How a span found its parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JoinedBy {
     Root,
@@ -44,19 +44,6 @@ pub enum JoinedBy {
     Traceparent,
     Sw8,
     RequestId,
-}
-
-impl JoinedBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JoinedBy::Root => "root",
-            JoinedBy::TcpSequence => "tcp_seq",
-            JoinedBy::Thread => "thread",
-            JoinedBy::Traceparent => "traceparent",
-            JoinedBy::Sw8 => "sw8",
-            JoinedBy::RequestId => "x-request-id",
-        }
-    }
 }
 
 /// Where a request was seen: which socket of which process.
@@ -218,7 +205,8 @@ impl Joiner {
         self.open.retain(|_, (_, _, at)| *at >= cutoff_ns);
     }
 
-    /// Entries held, for the receiver's own metrics and tests.
+    /// Entries held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.open.len() + self.wire.len() + self.serving.len() + self.request_ids.len()
     }

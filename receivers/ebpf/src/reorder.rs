@@ -99,10 +99,7 @@ impl Reorder {
             .map(|top| top.time.saturating_add(WINDOW_NS).saturating_sub(now_ns))
     }
 
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

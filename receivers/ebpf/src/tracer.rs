@@ -367,6 +367,9 @@ impl Tracer {
     /// Reports requests left unanswered, forgets stale join keys and idle connections.
     fn sweep(&mut self, now_ns: u64) {
         self.joiner.expire(now_ns.saturating_sub(JOIN_TTL_NS));
+        for key in self.processes.take_evicted() {
+            self.red.retire(key);
+        }
         let ids: Vec<u64> = self.connections.keys().copied().collect();
         for id in ids {
             let mut events = std::mem::take(&mut self.scratch);

@@ -29,6 +29,9 @@ use crate::tracer::Tracer;
 const BATCH: usize = 4096;
 /// How often the kernel's counters are read into sonde's metrics.
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
+/// Without new events, how often held events are looked at again. Coarser than
+/// the reorder window on purpose: each wake-up costs more than the work it does.
+const TICK: Duration = Duration::from_millis(50);
 
 pub struct EbpfReceiver {
     id: ComponentId,
@@ -169,8 +172,8 @@ impl Work {
                 next_stats = now + STATS_INTERVAL;
             }
             let mut wake = next_spans.min(next_metrics).min(next_stats);
-            if let Some(ns) = self.tracer.wait_ns(monotonic_now_ns()) {
-                wake = wake.min(Instant::now() + Duration::from_nanos(ns));
+            if self.tracer.wait_ns(monotonic_now_ns()).is_some() {
+                wake = wake.min(Instant::now() + TICK);
             }
             tokio::select! {
                 received = events.recv() => match received {

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""What tracing costs: nginx under load with and without sonde's eBPF receiver.
+
+A benchmark, not a test: it prints figures beside the goals and asserts nothing.
+Needs root (for eBPF), nginx, wrk and hey. Runs, on 127.0.0.1:
+
+* saturation: `wrk` as fast as it can, without sonde, then with sonde tracing;
+  throughput, p50/p99 latency, and sonde's CPU per 1,000 requests traced;
+* fixed rate: `hey` at 1,000 requests/s, without and with sonde; p50/p99 and
+  sonde's CPU as a share of one core.
+
+sonde runs `ebpf -> debug (basic)`, its output thrown away, so what is measured
+is the receiver's own work: capture, parsing, joining, spans and metrics.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit(f"nothing listens on {port} after {timeout}s")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime are fields 14 and 15 of stat; index 11 and 12 after the comm.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def start_nginx(work: Path, port: int) -> subprocess.Popen:
+    body = work / "www"
+    body.mkdir()
+    (body / "index.html").write_text("<html><body>" + "x" * 512 + "</body></html>\n")
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        root {body};
+    }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"])
+    wait_port(port)
+    return proc
+
+
+def start_sonde(binary: str, work: Path, port: int) -> subprocess.Popen:
+    conf = work / "sonde.yaml"
+    conf.write_text(f"""
+receivers:
+  ebpf:
+    include_ports: [{port}]
+exporters:
+  debug:
+    verbosity: basic
+service:
+  pipelines:
+    traces: {{receivers: [ebpf], exporters: [debug]}}
+    metrics: {{receivers: [ebpf], exporters: [debug]}}
+  telemetry:
+    logs: {{level: warn}}
+    metrics: {{level: none}}
+""")
+    proc = subprocess.Popen([binary, "--config", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=open(work / "sonde.log", "w"))
+    time.sleep(3)  # loading and attaching the programs
+    if proc.poll() is not None:
+        raise SystemExit(f"sonde exited: {(work / 'sonde.log').read_text()}")
+    return proc
+
+
+def millis(value: str, unit: str) -> float:
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+def run_wrk(port: int, seconds: int, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+         f"http://127.0.0.1:{port}/"],
+        capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    return {"requests": requests, "rps": requests / seconds,
+            "p50": millis(*p50.groups()), "p99": millis(*p99.groups())}
+
+
+def run_hey(port: int, seconds: int, rate: int, workers: int) -> dict:
+    out = subprocess.run(
+        ["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", str(rate // workers),
+         f"http://127.0.0.1:{port}/"],
+        capture_output=True, text=True, check=True).stdout
+    p50 = float(re.search(r"50%+ in ([\d.]+) secs", out).group(1)) * 1e3
+    p99 = float(re.search(r"99%+ in ([\d.]+) secs", out).group(1)) * 1e3
+    codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", out)
+    requests = sum(int(n) for _, n in codes)
+    return {"requests": requests, "rps": requests / seconds, "p50": p50, "p99": p99}
+
+
+def measured(sonde: subprocess.Popen | None, run):
+    before = cpu_seconds(sonde.pid) if sonde else 0.0
+    start = time.monotonic()
+    result = run()
+    result["wall"] = time.monotonic() - start
+    result["sonde_cpu"] = (cpu_seconds(sonde.pid) - before) if sonde else 0.0
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sonde", default=None, help="release sonde binary")
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--rate", type=int, default=1000)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("ebpf-bench: needs root (the eBPF receiver does)", file=sys.stderr)
+        return 2
+    for tool in ("nginx", "wrk", "hey"):
+        if shutil.which(tool) is None:
+            print(f"ebpf-bench: {tool} not found (apt-get install nginx-light wrk hey)", file=sys.stderr)
+            return 2
+    target = os.environ.get("CARGO_TARGET_DIR", "/var/cache/sonde-target")
+    binary = args.sonde or f"{target}/release/sonde"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        port = free_port()
+        nginx = start_nginx(work, port)
+        try:
+            run_wrk(port, 2, args.connections)  # warm-up
+            results = {
+                "sat_off": measured(None, lambda: run_wrk(port, args.seconds, args.connections)),
+                "rate_off": measured(None, lambda: run_hey(port, args.seconds, args.rate, 4)),
+            }
+            # A fresh sonde per run: a saturation run leaves a backlog that would
+            # be charged to the next run otherwise.
+            for name, run in (
+                ("rate_on", lambda: run_hey(port, args.seconds, args.rate, 4)),
+                ("sat_on", lambda: run_wrk(port, args.seconds, args.connections)),
+            ):
+                sonde = start_sonde(binary, work, port)
+                try:
+                    results[name] = measured(sonde, run)
+                finally:
+                    sonde.send_signal(signal.SIGTERM)
+                    sonde.wait(timeout=60)
+        finally:
+            nginx.send_signal(signal.SIGQUIT)
+            nginx.wait(timeout=10)
+
+    sat_off, rate_off = results["sat_off"], results["rate_off"]
+    sat_on, rate_on = results["sat_on"], results["rate_on"]
+    loss = 100.0 * (1 - sat_on["rps"] / sat_off["rps"])
+    sat_cpu_per_k = 1e3 * sat_on["sonde_cpu"] / max(sat_on["requests"], 1)
+    rate_share = 100.0 * rate_on["sonde_cpu"] / rate_on["wall"]
+    rate_cpu_per_k = 1e3 * rate_on["sonde_cpu"] / max(rate_on["requests"], 1)
+    rows = [
+        ("saturation (wrk): requests/s without / with sonde",
+         f"{sat_off['rps']:,.0f} / {sat_on['rps']:,.0f}", ""),
+        ("saturation: throughput loss", f"{loss:.1f} %", "<= 5 %"),
+        ("saturation: p50 / p99 without", f"{sat_off['p50']:.2f} / {sat_off['p99']:.2f} ms", ""),
+        ("saturation: p50 / p99 with sonde", f"{sat_on['p50']:.2f} / {sat_on['p99']:.2f} ms", ""),
+        ("saturation: sonde CPU per 1,000 requests", f"{sat_cpu_per_k * 1e3:.1f} ms", ""),
+        (f"fixed rate (hey, {args.rate}/s): requests without / with",
+         f"{rate_off['requests']:,} / {rate_on['requests']:,}", ""),
+        ("fixed rate: p50 / p99 without", f"{rate_off['p50']:.2f} / {rate_off['p99']:.2f} ms", ""),
+        ("fixed rate: p50 / p99 with sonde", f"{rate_on['p50']:.2f} / {rate_on['p99']:.2f} ms", ""),
+        ("fixed rate: sonde CPU", f"{rate_share:.2f} % of one core", "<= 3 %"),
+        ("fixed rate: sonde CPU per 1,000 requests", f"{rate_cpu_per_k * 1e3:.1f} ms", ""),
+    ]
+    print(f"ebpf-bench: nginx (1 worker) on 127.0.0.1, {args.seconds} s per run, "
+          f"wrk -c{args.connections}, hey -c4")
+    width = max(len(r[0]) for r in rows)
+    for name, figure, goal in rows:
+        print(f"{name:<{width}}  {figure:>26}  {goal}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

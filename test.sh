@@ -12,6 +12,8 @@ cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/sonde-target}"
 venv="${SONDE_VENV:-/var/cache/sonde-venv}"
 
+. tools/build-deps.sh
+
 cargo test --workspace
 cargo build -p sonde
 

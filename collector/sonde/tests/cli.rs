@@ -29,6 +29,14 @@ fn validate_accepts_a_good_config() {
     assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
 }
 
+/// The config `./run.sh` starts with.
+#[test]
+fn validate_accepts_the_default_config() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/default.yaml");
+    let (code, out, err) = sonde(&["validate", "--config", path]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+}
+
 #[test]
 fn validate_names_the_broken_reference() {
     let broken = GOOD.replace("processors: [batch]", "processors: [nop]");

@@ -72,12 +72,6 @@ impl Data {
         self
     }
 
-    /// The syscall moved more than was captured.
-    pub fn moved(mut self, bytes: u64) -> Data {
-        self.0.bytes = bytes;
-        self
-    }
-
     pub fn event(self) -> Event {
         Event::Data(self.0)
     }

@@ -55,10 +55,13 @@ struct Connection {
     last_ns: u64,
 }
 
+/// A process's finished spans.
+type SpansOf = (Arc<ProcessResource>, Vec<Span>);
+
 /// Spans waiting to be sent, by resource.
 #[derive(Default)]
 struct Pending {
-    by_resource: HashMap<u64, (Arc<ProcessResource>, Vec<Span>)>,
+    by_resource: HashMap<u64, SpansOf>,
     count: usize,
 }
 
@@ -156,8 +159,7 @@ impl Tracer {
             return None;
         }
         let count = std::mem::take(&mut self.pending.count);
-        let mut groups: Vec<(u64, (Arc<ProcessResource>, Vec<Span>))> =
-            self.pending.by_resource.drain().collect();
+        let mut groups: Vec<(u64, SpansOf)> = self.pending.by_resource.drain().collect();
         groups.sort_by_key(|(key, _)| *key);
         let resource_spans = groups
             .into_iter()

@@ -27,7 +27,9 @@
 //! session.push(Direction::Ingress, &Segment::new(request, 10, 20), |e| events.push(e));
 //! let response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 //! session.push(Direction::Egress, &Segment::new(response, 30, 40), |e| events.push(e));
-//! let Event::Exchange(x) = &events[0] else { panic!() };
+//! // The request was announced as it began; the exchange follows its answer.
+//! assert!(matches!(events[0], Event::Started(_)));
+//! let Event::Exchange(x) = &events[1] else { panic!() };
 //! let Request::Http1(r) = &x.request else { panic!() };
 //! assert_eq!((r.path(), x.request_meta.start_ns, x.response_meta.end_ns), ("/users/7", 10, 40));
 //! ```

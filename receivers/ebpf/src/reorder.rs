@@ -8,8 +8,7 @@
 //! by entry time and everything else by return time, and holding each event for a
 //! short window, restores that order.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 use crate::capture::{Direction, Event};
 
@@ -32,76 +31,50 @@ pub fn causal_time(event: &Event) -> u64 {
     }
 }
 
-struct Held {
-    time: u64,
-    /// Arrival order, so equal times keep it.
-    arrival: u64,
-    event: Event,
-}
-
-impl PartialEq for Held {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.arrival) == (other.time, other.arrival)
-    }
-}
-
-impl Eq for Held {}
-
-impl PartialOrd for Held {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Held {
-    /// Reversed: the heap's top is the earliest event.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.arrival).cmp(&(self.time, self.arrival))
-    }
-}
-
+/// Events sorted by causal time, equal times in arrival order. They arrive almost
+/// sorted (by return time), so each insertion lands at or near the back: a
+/// sorted deque beats a heap, which would move every event up and down its levels.
 #[derive(Default)]
 pub struct Reorder {
-    heap: BinaryHeap<Held>,
-    arrivals: u64,
+    held: VecDeque<(u64, Event)>,
 }
 
 impl Reorder {
     pub fn push(&mut self, event: Event) {
         let time = causal_time(&event);
-        self.arrivals += 1;
-        self.heap.push(Held {
-            time,
-            arrival: self.arrivals,
-            event,
-        });
+        let at = self
+            .held
+            .iter()
+            .rposition(|(t, _)| *t <= time)
+            .map_or(0, |i| i + 1);
+        self.held.insert(at, (time, event));
     }
 
     /// The earliest held event, once `now_ns` (the kernel's monotonic clock) is a
     /// window past it, or at once when too many are held.
     pub fn pop_ready(&mut self, now_ns: u64) -> Option<Event> {
-        let top = self.heap.peek()?;
-        if top.time.saturating_add(WINDOW_NS) <= now_ns || self.heap.len() > MAX_HELD {
-            return self.heap.pop().map(|held| held.event);
+        let (time, _) = self.held.front()?;
+        if time.saturating_add(WINDOW_NS) <= now_ns || self.held.len() > MAX_HELD {
+            return self.held.pop_front().map(|(_, event)| event);
         }
         None
     }
 
     /// Every held event, in order (at shutdown).
     pub fn drain(&mut self) -> impl Iterator<Item = Event> + '_ {
-        std::iter::from_fn(|| self.heap.pop().map(|held| held.event))
+        self.held.drain(..).map(|(_, event)| event)
     }
 
     /// Nanoseconds until the earliest held event is ready, if any is held.
     pub fn wait_ns(&self, now_ns: u64) -> Option<u64> {
-        self.heap
-            .peek()
-            .map(|top| top.time.saturating_add(WINDOW_NS).saturating_sub(now_ns))
+        self.held
+            .front()
+            .map(|(time, _)| time.saturating_add(WINDOW_NS).saturating_sub(now_ns))
     }
 
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.held.is_empty()
     }
 }
 

@@ -48,3 +48,17 @@ fn equal_times_keep_their_arrival_order_and_drain_empties() {
     assert_eq!(order, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
     assert_eq!(reorder.wait_ns(10), None);
 }
+
+#[test]
+fn an_event_far_out_of_order_still_lands_in_place() {
+    let t = tuple("127.0.0.1:5000", "127.0.0.1:80");
+    let mut reorder = Reorder::default();
+    for (name, exit) in [(b"b", 200), (b"c", 300), (b"a", 100), (b"d", 400)] {
+        reorder.push(Data::new(Ingress, 1, t, name).at(0, exit).event());
+    }
+    let order: Vec<Vec<u8>> = reorder.drain().map(|e| payload_of(&e).to_vec()).collect();
+    assert_eq!(
+        order,
+        vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()]
+    );
+}

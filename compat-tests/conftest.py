@@ -6,6 +6,7 @@ import os
 import pytest
 
 from sondetest.configs import Ports
+from sondetest.ebpf import Peers, skip_unless_ebpf
 from sondetest.process import Sonde, default_binary
 from sondetest.sink import GrpcSink, HttpSink
 
@@ -58,3 +59,19 @@ def http_sink():
     sink = HttpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def peers(tmp_path):
+    """Real peers (servers, clients) started by the test, stopped at its end by
+    pid; their output is printed (pytest shows it when the test fails)."""
+    started = Peers(tmp_path)
+    yield started
+    started.stop_all()
+    print(started.logs())
+
+
+@pytest.fixture
+def ebpf_required():
+    """Skips the test, saying why, unless the eBPF receiver can run here (root, BTF)."""
+    skip_unless_ebpf()

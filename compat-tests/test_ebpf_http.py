@@ -1,0 +1,116 @@
+"""The eBPF receiver watching `python -m http.server` and curl: one SERVER and one
+CLIENT span per request, attributed by the HTTP semantic conventions, joined into
+one trace with the client span as the server span's parent, each under its
+process's resource."""
+
+import os
+import socket
+
+import pytest
+
+from sondetest.ebpf import PYTHON, PythonServer, curl, ebpf_config
+from sondetest.ports import free_port
+from sondetest.telemetry import Tree, dump, ebpf_spans, on_port
+from sondetest.wait import wait_until
+
+pytestmark = pytest.mark.usefixtures("ebpf_required")
+
+AGENT = "sondetest-curl/1"
+
+
+def wait_spans(sink, port: int, count: int) -> None:
+    wait_until(lambda: len(on_port(ebpf_spans(sink), port)) >= count, timeout=30,
+               what=f"{count} eBPF spans on port {port}")
+
+
+def test_curl_against_python_http_server(start_sonde, grpc_sink, ports, peers):
+    port = free_port()
+    server = PythonServer(peers, port, {f"/items/{i}": f"item {i}\n".encode() for i in (1, 2, 3)})
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port]), ports)
+
+    runs = []
+    for i in (1, 2, 3):
+        pid, [row] = curl(f"http://127.0.0.1:{port}/items/{i}", agent=AGENT)
+        assert row["status"] == 200
+        runs.append((i, pid, row["local_port"]))
+
+    wait_spans(grpc_sink, port, 6)
+    assert sonde.stop() == 0
+    got = on_port(ebpf_spans(grpc_sink), port)
+    print(dump(got))
+    assert len(got) == 6, f"expected 6 spans on port {port}, got:\n{dump(got)}"
+    tree = Tree(got)
+    host = socket.gethostname()
+
+    for i, curl_pid, local_port in runs:
+        path = f"/items/{i}"
+        mine = [s for s in got if s.attrs.get("url.path") == path]
+        servers = [s for s in mine if s.kind == "SERVER"]
+        clients = [s for s in mine if s.kind == "CLIENT"]
+        assert len(servers) == 1 and len(clients) == 1, f"{path}:\n{dump(mine)}"
+        server_span, client_span = servers[0], clients[0]
+
+        assert client_span.trace_id == server_span.trace_id, dump(mine)
+        assert server_span.parent == client_span.span_id, dump(mine)
+        assert tree.parent_of(client_span) is None, f"the curl span is a root:\n{dump(mine)}"
+        assert client_span.parent == ""
+
+        assert server_span.name == "GET /items/{id}"
+        assert server_span.status == 0  # UNSET
+        assert server_span.attrs == {
+            "http.request.method": "GET",
+            "url.path": path,
+            "url.scheme": "http",
+            "http.route": "/items/{id}",
+            "http.response.status_code": 200,
+            "server.address": "127.0.0.1",
+            "server.port": port,
+            "client.address": "127.0.0.1",
+            "client.port": local_port,
+            "network.peer.address": "127.0.0.1",
+            "network.peer.port": local_port,
+            "network.protocol.version": "1.1",
+            "user_agent.original": AGENT,
+        }, server_span.dump()
+
+        assert client_span.name == "GET"
+        assert client_span.status == 0
+        assert client_span.attrs == {
+            "http.request.method": "GET",
+            "url.path": path,
+            "url.scheme": "http",
+            "http.response.status_code": 200,
+            "server.address": "127.0.0.1",
+            "server.port": port,
+            "network.peer.address": "127.0.0.1",
+            "network.peer.port": port,
+            "network.protocol.version": "1.1",
+            "user_agent.original": AGENT,
+        }, client_span.dump()
+
+        # The server's view lies inside the client's.
+        assert client_span.start <= server_span.start <= server_span.end <= client_span.end, dump(mine)
+
+        assert {k: client_span.resource.get(k) for k in RESOURCE_KEYS} == {
+            "service.name": "curl",
+            "process.pid": curl_pid,
+            "process.executable.name": "curl",
+            "process.executable.path": os.path.realpath("/usr/bin/curl"),
+            "host.name": host,
+        }
+        assert {k: server_span.resource.get(k) for k in RESOURCE_KEYS} == {
+            "service.name": os.path.basename(PYTHON),
+            "process.pid": server.pid,
+            "process.executable.name": os.path.basename(PYTHON),
+            "process.executable.path": PYTHON,
+            "host.name": host,
+        }
+        for span in (client_span, server_span):
+            # process.command_line is opt-in; container.id only inside a container.
+            assert set(span.resource) - set(RESOURCE_KEYS) <= {"container.id"}, span.resource
+
+    assert len({s.trace_id for s in got}) == 3, dump(got)
+
+
+RESOURCE_KEYS = ("service.name", "process.pid", "process.executable.name",
+                 "process.executable.path", "host.name")

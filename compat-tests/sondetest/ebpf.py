@@ -247,8 +247,9 @@ def hey(url: str, n: int, c: int, qps: int, timeout: float = 240) -> tuple[int, 
 
 
 def run_python(script: str, *args: str, env: dict | None = None, timeout: float = 60) -> tuple[int, str]:
-    """Runs `python -c SCRIPT ARGS`; returns its pid and stdout. Fails on a non-zero exit."""
-    proc = subprocess.Popen([PYTHON, "-c", script, *args], stdout=subprocess.PIPE,
+    """Runs `python -c SCRIPT ARGS` with the test's interpreter (so the SDK is
+    importable); returns its pid and stdout. Fails on a non-zero exit."""
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env or peer_env())
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, f"python script failed ({proc.returncode}):\n{err}"

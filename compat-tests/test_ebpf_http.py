@@ -3,14 +3,15 @@ CLIENT span per request, attributed by the HTTP semantic conventions, joined int
 one trace with the client span as the server span's parent, each under its
 process's resource."""
 
+import json
 import os
 import socket
 
 import pytest
 
-from sondetest.ebpf import PYTHON, PythonServer, curl, ebpf_config
+from sondetest.ebpf import PYTHON, Nginx, PythonServer, curl, ebpf_config, require_tools
 from sondetest.ports import free_port
-from sondetest.telemetry import Tree, dump, ebpf_spans, on_port
+from sondetest.telemetry import Tree, dump, ebpf_spans, histogram_points, latest, on_port
 from sondetest.wait import wait_until
 
 pytestmark = pytest.mark.usefixtures("ebpf_required")
@@ -30,7 +31,9 @@ def test_curl_against_python_http_server(start_sonde, grpc_sink, ports, peers):
 
     runs = []
     for i in (1, 2, 3):
-        pid, [row] = curl(f"http://127.0.0.1:{port}/items/{i}", agent=AGENT)
+        # The query is not recorded: url.query is off by default (queries carry tokens).
+        query = "?token=secret" if i == 2 else ""
+        pid, [row] = curl(f"http://127.0.0.1:{port}/items/{i}{query}", agent=AGENT)
         assert row["status"] == 200
         runs.append((i, pid, row["local_port"]))
 
@@ -110,7 +113,80 @@ def test_curl_against_python_http_server(start_sonde, grpc_sink, ports, peers):
             assert set(span.resource) - set(RESOURCE_KEYS) <= {"container.id"}, span.resource
 
     assert len({s.trace_id for s in got}) == 3, dump(got)
+    assert not any("secret" in json.dumps(s.attrs) for s in got), dump(got)
+
+    # RED metrics of the same requests: one series on the server, one per curl.
+    requests = grpc_sink.snapshot("metrics")
+    [server_series] = latest(histogram_points(requests, "http.server.request.duration"), server.pid)
+    assert server_series.attrs == {
+        "http.request.method": "GET",
+        "http.route": "/items/{id}",
+        "http.response.status_code": 200,
+        "server.address": "127.0.0.1",
+        "server.port": port,
+        "network.protocol.version": "1.1",
+    }
+    assert server_series.count == 3
+    assert server_series.unit == "s"
+    for _, curl_pid, _ in runs:
+        [client_series] = latest(histogram_points(requests, "http.client.request.duration"),
+                                 curl_pid)
+        assert client_series.count == 1
+        assert client_series.attrs == {
+            "http.request.method": "GET",
+            "http.response.status_code": 200,
+            "server.address": "127.0.0.1",
+            "server.port": port,
+            "network.protocol.version": "1.1",
+        }
 
 
 RESOURCE_KEYS = ("service.name", "process.pid", "process.executable.name",
                  "process.executable.path", "host.name")
+
+
+STATUS_ERROR = 2
+ERROR_ROUTES = {"/ok": 200, "/nope": 404, "/boom": 500, "/unavailable": 503}
+
+
+def test_error_statuses_and_request_id(start_sonde, grpc_sink, ports, peers):
+    """Span status ERROR for 5xx on the server and 4xx/5xx on the client, with
+    `error.type` on spans and RED series; X-Request-ID kept as an attribute."""
+    require_tools("nginx", "curl")
+    port = free_port()
+    nginx = Nginx(peers, port, routes={p: (st, f"{p}\\n") for p, st in ERROR_ROUTES.items()})
+    [worker] = nginx.worker_pids()
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port]), ports)
+
+    for path, status in ERROR_ROUTES.items():
+        _, [row] = curl(f"http://127.0.0.1:{port}{path}",
+                        extra=["-H", f"X-Request-ID: req{path.replace('/', '-')}"])
+        assert row["status"] == status
+
+    wait_spans(grpc_sink, port, 2 * len(ERROR_ROUTES))
+    assert sonde.stop() == 0
+    got = on_port(ebpf_spans(grpc_sink), port)
+    print(dump(got))
+    assert len(got) == 2 * len(ERROR_ROUTES), dump(got)
+
+    for path, status in ERROR_ROUTES.items():
+        mine = [s for s in got if s.attrs["url.path"] == path]
+        [server_span] = [s for s in mine if s.kind == "SERVER"]
+        [client_span] = [s for s in mine if s.kind == "CLIENT"]
+        assert server_span.parent == client_span.span_id, dump(mine)
+        for span, fails in ((server_span, status >= 500), (client_span, status >= 400)):
+            assert span.attrs["http.response.status_code"] == status, span.dump()
+            assert span.status == (STATUS_ERROR if fails else 0), span.dump()
+            assert span.attrs.get("error.type") == (str(status) if fails else None), span.dump()
+            assert span.attrs["http.request.header.x-request-id"] == \
+                [f"req{path.replace('/', '-')}"], span.dump()
+
+    series = latest(histogram_points(grpc_sink.snapshot("metrics"),
+                                     "http.server.request.duration"), worker)
+    by_status = {p.attrs["http.response.status_code"]: p for p in series}
+    assert sorted(by_status) == sorted(ERROR_ROUTES.values())
+    for path, status in ERROR_ROUTES.items():
+        point = by_status[status]
+        assert point.count == 1
+        assert point.attrs["http.route"] == path
+        assert point.attrs.get("error.type") == (str(status) if status >= 500 else None)

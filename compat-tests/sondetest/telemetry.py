@@ -124,6 +124,7 @@ class Tree:
 class HistogramPoint:
     resource: dict
     metric: str
+    unit: str
     attrs: dict
     count: int
     sum: float
@@ -143,21 +144,26 @@ def histogram_points(requests, metric_name: str) -> list[HistogramPoint]:
                         continue
                     for p in m.histogram.data_points:
                         out.append(HistogramPoint(
-                            resource=resource, metric=m.name, attrs=attributes(p.attributes),
+                            resource=resource, metric=m.name, unit=m.unit, attrs=attributes(p.attributes),
                             count=p.count, sum=p.sum, start=p.start_time_unix_nano,
                             time=p.time_unix_nano,
                             temporality=m.histogram.aggregation_temporality))
     return out
 
 
-def cumulative_count(points: list[HistogramPoint], pid: int) -> int:
-    """The total count of a cumulative histogram for the process `pid`: the latest
-    point of each series (attribute set), summed."""
-    latest: dict[str, HistogramPoint] = {}
+def latest(points: list[HistogramPoint], pid: int) -> list[HistogramPoint]:
+    """The latest point of each series (attribute set) of the process `pid`: under
+    cumulative temporality, the totals."""
+    found: dict[str, HistogramPoint] = {}
     for p in points:
         if p.resource.get("process.pid") != pid:
             continue
         key = json.dumps(p.attrs, sort_keys=True)
-        if key not in latest or p.time >= latest[key].time:
-            latest[key] = p
-    return sum(p.count for p in latest.values())
+        if key not in found or p.time >= found[key].time:
+            found[key] = p
+    return sorted(found.values(), key=lambda p: json.dumps(p.attrs, sort_keys=True))
+
+
+def cumulative_count(points: list[HistogramPoint], pid: int) -> int:
+    """The total count of a cumulative histogram for the process `pid`."""
+    return sum(p.count for p in latest(points, pid))

@@ -190,3 +190,43 @@ def test_error_statuses_and_request_id(start_sonde, grpc_sink, ports, peers):
         assert point.count == 1
         assert point.attrs["http.route"] == path
         assert point.attrs.get("error.type") == (str(status) if status >= 500 else None)
+
+
+def test_large_bodies_span_many_syscalls(start_sonde, grpc_sink, ports, peers, tmp_path):
+    """A 4 MiB download from http.server (HTTP/1.1, kept alive, then a small
+    request on the same connection) and a 1 MiB upload to nginx: each request is
+    still exactly one SERVER and one CLIENT span, paired and joined."""
+    require_tools("nginx", "curl")
+    py_port, nginx_port = free_port(), free_port()
+    PythonServer(peers, py_port, {"/big.bin": os.urandom(4 << 20), "/small.txt": b"small\n"},
+                 protocol="HTTP/1.1")
+    Nginx(peers, nginx_port, routes={"/upload": (200, "stored\\n")})
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [py_port, nginx_port]), ports)
+
+    _, rows = curl(f"http://127.0.0.1:{py_port}/big.bin", f"http://127.0.0.1:{py_port}/small.txt")
+    assert [(r["status"], r["connects"]) for r in rows] == [(200, 1), (200, 0)]
+    upload = tmp_path / "upload.bin"
+    upload.write_bytes(os.urandom(1 << 20))
+    _, [row] = curl(f"http://127.0.0.1:{nginx_port}/upload",
+                    extra=["--data-binary", f"@{upload}", "-H", "Expect:"])
+    assert row["status"] == 200
+
+    def spans():
+        got = ebpf_spans(grpc_sink)
+        return on_port(got, py_port) + on_port(got, nginx_port)
+
+    wait_until(lambda: len(spans()) >= 6, timeout=30, what="6 eBPF spans")
+    assert sonde.stop() == 0
+    got = spans()
+    print(dump(got))
+    assert len(got) == 6, dump(got)
+    for method, path in (("GET", "/big.bin"), ("GET", "/small.txt"), ("POST", "/upload")):
+        mine = [s for s in got if s.attrs["url.path"] == path]
+        [server_span] = [s for s in mine if s.kind == "SERVER"]
+        [client_span] = [s for s in mine if s.kind == "CLIENT"]
+        for span in (server_span, client_span):
+            assert span.attrs["http.request.method"] == method, span.dump()
+            assert span.attrs["http.response.status_code"] == 200, span.dump()
+        assert server_span.parent == client_span.span_id, dump(mine)
+        assert client_span.start <= server_span.start <= server_span.end <= client_span.end, \
+            dump(mine)

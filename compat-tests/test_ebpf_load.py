@@ -5,7 +5,7 @@ exactly, and every server span is joined to its client span."""
 
 import pytest
 
-from sondetest.ebpf import Nginx, ebpf_config, hey, require_tools
+from sondetest.ebpf import Nginx, PythonServer, ebpf_config, hey, require_tools
 from sondetest.ports import free_port
 from sondetest.telemetry import (Tree, cumulative_count, dump, ebpf_spans, histogram_points,
                                  of_kind, of_pid, on_port)
@@ -63,3 +63,70 @@ def test_span_and_histogram_counts_equal_the_load_tools_request_count(start_sond
                if (p := tree.parent_of(s)) is None or p.resource["process.pid"] != hey_pid]
     assert not orphans, f"{len(orphans)} server spans not joined to a hey span, e.g.:\n" \
                         f"{dump(orphans[:5])}"
+
+
+PROXIED_REQUESTS = 2000
+PROXIED_QPS_PER_WORKER = 50  # 200 requests/s in all through nginx to a Python backend
+
+
+def test_every_request_through_a_proxy_under_load_is_one_trace_of_four(start_sonde, grpc_sink,
+                                                                       ports, peers):
+    require_tools("nginx", "hey")
+    front, back = free_port(), free_port()
+    backend = PythonServer(peers, back, {"/proxied": b"from the backend\n"})
+    nginx = Nginx(peers, front, proxy_port=back)
+    [worker] = nginx.worker_pids()
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [front, back], metrics_flush="1s"),
+                        ports)
+
+    hey_pid, statuses, report = hey(f"http://127.0.0.1:{front}/proxied", PROXIED_REQUESTS,
+                                    CONCURRENCY, PROXIED_QPS_PER_WORKER)
+    print(report)
+    assert statuses == {200: PROXIED_REQUESTS}, report
+    made = PROXIED_REQUESTS
+
+    def all_spans():
+        got = ebpf_spans(grpc_sink)
+        return on_port(got, front) + on_port(got, back)
+
+    wait_until(lambda: len(all_spans()) >= 4 * made, timeout=120, interval=1,
+               what=f"{4 * made} spans")
+    assert sonde.stop() == 0
+    got = all_spans()
+    hey_clients = of_kind(of_pid(got, hey_pid), "CLIENT")
+    nginx_servers = of_kind(of_pid(got, worker), "SERVER")
+    nginx_clients = of_kind(of_pid(got, worker), "CLIENT")
+    backend_servers = of_kind(of_pid(got, backend.pid), "SERVER")
+    assert [len(hey_clients), len(nginx_servers), len(nginx_clients), len(backend_servers)] == \
+        [made] * 4
+    assert len(got) == 4 * made
+
+    tree = Tree(got)
+    broken = []
+    for backend_span in backend_servers:
+        chain = [backend_span]
+        while (parent := tree.parent_of(chain[-1])) is not None:
+            chain.append(parent)
+        chain.reverse()
+        shape = [(s.resource["process.pid"], s.kind) for s in chain]
+        # A wrong parent shows as a parent that does not cover its child in time.
+        covered = all(p.start <= c.start and c.end <= p.end for p, c in zip(chain, chain[1:]))
+        if shape != [(hey_pid, "CLIENT"), (worker, "SERVER"), (worker, "CLIENT"),
+                     (backend.pid, "SERVER")] or len({s.trace_id for s in chain}) != 1 \
+                or not covered:
+            broken.append(chain)
+    # Each request nginx served made exactly one upstream call.
+    crowded = [s for s in nginx_servers if len(tree.children.get(s.span_id, [])) != 1]
+    assert not broken and not crowded, \
+        f"{len(broken)} of {made} requests are not a trace of four, e.g.:\n" + \
+        "\n\n".join(dump(c) for c in broken[:3]) + \
+        f"\n{len(crowded)} nginx server spans without exactly one nginx client child, e.g.:\n" + \
+        "\n\n".join(dump([s, *tree.children.get(s.span_id, [])]) for s in crowded[:3])
+
+    requests = grpc_sink.snapshot("metrics")
+    assert cumulative_count(histogram_points(requests, "http.server.request.duration"),
+                            worker) == made
+    assert cumulative_count(histogram_points(requests, "http.client.request.duration"),
+                            worker) == made
+    assert cumulative_count(histogram_points(requests, "http.server.request.duration"),
+                            backend.pid) == made

@@ -1,6 +1,6 @@
 """Several requests on one connection, watched by the eBPF receiver: keep-alive
-(curl fetching three URLs over one connection, to nginx and to Python's
-http.server speaking HTTP/1.1) and pipelining (three requests in one `send` to
+(curl fetching three URLs over one connection, to nginx — with Content-Length
+and with chunked bodies — and to Python's http.server speaking HTTP/1.1) and pipelining (three requests in one `send` to
 nginx). Each request pairs with its own response: the right path with the
 right status, in order, and each client span is the parent of its server span."""
 
@@ -25,16 +25,21 @@ def in_order(records):
     return sorted(records, key=lambda s: (s.start, s.end, s.seq))
 
 
+# gzip drops Content-Length: nginx answers with chunked bodies.
+GZIP = "    gzip on; gzip_min_length 1; gzip_types text/plain;"
+
+
 def start_server(kind: str, peers, port: int) -> dict[str, int]:
-    if kind == "nginx":
-        Nginx(peers, port, routes={p: (st, f"{p}\\n") for p, st in NGINX_ROUTES.items()})
+    if kind in ("nginx", "nginx-chunked"):
+        Nginx(peers, port, routes={p: (st, f"{p} " * 20 + "\\n") for p, st in NGINX_ROUTES.items()},
+              http_extra=GZIP if kind == "nginx-chunked" else "")
         return NGINX_ROUTES
     files = {p: f"{p}\n".encode() for p, st in PYTHON_ROUTES.items() if st == 200}
     PythonServer(peers, port, files, protocol="HTTP/1.1")
     return PYTHON_ROUTES
 
 
-@pytest.mark.parametrize("server", ["nginx", "python"])
+@pytest.mark.parametrize("server", ["nginx", "nginx-chunked", "python"])
 def test_keep_alive_requests_pair_with_their_responses(server, start_sonde, grpc_sink, ports,
                                                        peers):
     require_tools("nginx", "curl")
@@ -43,7 +48,8 @@ def test_keep_alive_requests_pair_with_their_responses(server, start_sonde, grpc
     sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port]), ports)
 
     paths = list(routes)
-    curl_pid, rows = curl(*(f"http://127.0.0.1:{port}{p}" for p in paths))
+    curl_pid, rows = curl(*(f"http://127.0.0.1:{port}{p}" for p in paths),
+                          extra=["--compressed"] if server == "nginx-chunked" else [])
     assert [r["status"] for r in rows] == [routes[p] for p in paths]
     # One connection for all three: curl reused it.
     assert [r["connects"] for r in rows] == [1, 0, 0], rows

@@ -164,6 +164,7 @@ http {{
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
     keepalive_requests 100000;
+{http_extra}
     server {{
         listen 127.0.0.1:{port};
 {locations}
@@ -175,10 +176,11 @@ http {{
 class Nginx:
     """nginx with its own config, pid, logs and temp paths, listening on
     127.0.0.1:`port` (never port 80). `routes` maps an exact path to (status,
-    body); `proxy_port` sends every other path to a backend on that port."""
+    body); `proxy_port` sends every other path to a backend on that port;
+    `http_extra` goes into the `http` block."""
 
     def __init__(self, peers: Peers, port: int, *, routes: dict[str, tuple[int, str]] = None,
-                 proxy_port: int | None = None):
+                 proxy_port: int | None = None, http_extra: str = ""):
         self.port = port
         self.peers = peers
         self.dir = peers.workdir / f"nginx-{port}"
@@ -189,7 +191,8 @@ class Nginx:
         if proxy_port is not None:
             locations.append(f"        location / {{ proxy_pass http://127.0.0.1:{proxy_port}; }}")
         conf = self.dir / "nginx.conf"
-        conf.write_text(_NGINX_CONF.format(dir=self.dir, port=port, locations="\n".join(locations)))
+        conf.write_text(_NGINX_CONF.format(dir=self.dir, port=port, http_extra=http_extra,
+                                           locations="\n".join(locations)))
         check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(self.dir)],
                                capture_output=True, text=True)
         assert check.returncode == 0, f"nginx -t failed:\n{check.stderr}"

@@ -230,3 +230,32 @@ def test_large_bodies_span_many_syscalls(start_sonde, grpc_sink, ports, peers, t
         assert server_span.parent == client_span.span_id, dump(mine)
         assert client_span.start <= server_span.start <= server_span.end <= client_span.end, \
             dump(mine)
+
+
+def test_ipv6_loopback(start_sonde, grpc_sink, ports, peers):
+    """curl to http.server on [::1]: the spans carry IPv6 addresses and still join."""
+    require_tools("curl")
+    if not socket.has_ipv6 or not os.path.exists("/proc/net/if_inet6"):
+        reason = "no IPv6 on this host"
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+    port = free_port()
+    PythonServer(peers, port, {"/v6.txt": b"six\n"}, bind="::1")
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port]), ports)
+
+    _, [row] = curl(f"http://[::1]:{port}/v6.txt", agent=AGENT)
+    assert row["status"] == 200
+
+    wait_spans(grpc_sink, port, 2)
+    assert sonde.stop() == 0
+    got = on_port(ebpf_spans(grpc_sink), port)
+    print(dump(got))
+    assert len(got) == 2, dump(got)
+    [server_span] = [s for s in got if s.kind == "SERVER"]
+    [client_span] = [s for s in got if s.kind == "CLIENT"]
+    assert server_span.parent == client_span.span_id, dump(got)
+    assert server_span.attrs["server.address"] == "::1"
+    assert server_span.attrs["client.address"] == "::1"
+    assert server_span.attrs["client.port"] == row["local_port"]
+    assert client_span.attrs["server.address"] == "::1"
+    assert client_span.attrs["network.peer.address"] == "::1"

@@ -4,7 +4,7 @@ sonde config with `ebpf` next to `otlp`, and the real peers it watches.
 * `skip_unless_ebpf()` skips (with a printed reason) unless root and BTF are here.
 * `ebpf_config(...)` is `sondetest.configs.pipeline` plus the `ebpf` receiver in
   the traces and metrics pipelines, limited to the test's own ports.
-* `PythonServer`, `Nginx`, `curl`, `hey` run the peers on 127.0.0.1; every
+* `PythonServer`, `Nginx`, `curl`, `hey` run the peers on 127.0.0.1 (or ::1); every
   process is stopped by the `peers` fixture (conftest) whatever happens.
 
 Spans and metrics are read with `sondetest.telemetry`.
@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from .configs import Ports, otlp_exporter, pipeline
@@ -118,11 +119,12 @@ class Peers:
         return "\n".join(out)
 
 
-def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 20):
+def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 20,
+              host: str = "127.0.0.1"):
     def up():
         if proc.poll() is not None:
             raise AssertionError(f"{what} exited with {proc.returncode} before listening on {port}")
-        return port_open(port)
+        return port_open(port, host)
     wait_until(up, timeout=timeout, interval=0.05, what=f"{what} on port {port}")
 
 
@@ -130,7 +132,8 @@ class PythonServer:
     """`python -m http.server PORT` on 127.0.0.1, serving `files` ({path: body})."""
 
     def __init__(self, peers: Peers, port: int, files: dict[str, bytes], *,
-                 protocol: str = "HTTP/1.0", service_name: str | None = None):
+                 protocol: str = "HTTP/1.0", service_name: str | None = None,
+                 bind: str = "127.0.0.1"):
         self.port = port
         root = peers.workdir / f"www-{port}"
         for rel, body in files.items():
@@ -140,9 +143,9 @@ class PythonServer:
         root.mkdir(parents=True, exist_ok=True)
         env = peer_env(**({"OTEL_SERVICE_NAME": service_name} if service_name else {}))
         self.proc = peers.spawn(f"http.server-{port}", [
-            PYTHON, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+            PYTHON, "-m", "http.server", str(port), "--bind", bind,
             "--directory", str(root), "--protocol", protocol], env=env)
-        wait_port(port, self.proc, "python http.server")
+        wait_port(port, self.proc, "python http.server", host=bind)
 
     @property
     def pid(self) -> int:
@@ -198,13 +201,16 @@ class Nginx:
         assert check.returncode == 0, f"nginx -t failed:\n{check.stderr}"
         self.proc = peers.spawn(f"nginx-{port}", ["nginx", "-c", str(conf), "-p", str(self.dir)])
         wait_port(port, self.proc, "nginx")
+        # The master listens before it forks its worker: wait for the worker too.
+        wait_until(lambda: len(self.worker_pids()) == 1, timeout=20, interval=0.05,
+                   what="nginx's worker process")
 
     @property
     def master_pid(self) -> int:
         return self.proc.pid
 
     def worker_pids(self) -> list[int]:
-        import psutil
+        """The workers' pids: the processes that serve, and so own the spans."""
         return [c.pid for c in psutil.Process(self.proc.pid).children()]
 
     def stop(self):

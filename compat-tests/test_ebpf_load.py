@@ -1,7 +1,10 @@
-"""A load run at a fixed rate (hey, four keep-alive connections) against nginx,
-watched by the eBPF receiver: nginx's SERVER spans, hey's CLIENT spans and the
-count of each side's RED histogram all equal the number of requests hey made,
-exactly, and every server span is joined to its client span."""
+"""Load runs at a fixed rate with hey, watched by the eBPF receiver.
+
+Against nginx (four workers on keep-alive connections, or a new connection per
+request): nginx's SERVER spans, hey's CLIENT spans and the count of each side's
+RED histogram all equal the number of requests hey made, exactly, and every
+server span is joined to its client span. Through nginx to a Python backend:
+every request is one trace of four spans, as with single requests."""
 
 import pytest
 
@@ -20,8 +23,9 @@ QPS_PER_WORKER = 100  # hey's -q is per worker: 400 requests/s in all, about 10 
 CUMULATIVE = 2
 
 
-def test_span_and_histogram_counts_equal_the_load_tools_request_count(start_sonde, grpc_sink,
-                                                                      ports, peers):
+@pytest.mark.parametrize("keepalive", [True, False], ids=["keepalive", "connection-per-request"])
+def test_span_and_histogram_counts_equal_the_load_tools_request_count(keepalive, start_sonde,
+                                                                      grpc_sink, ports, peers):
     require_tools("nginx", "hey")
     port = free_port()
     nginx = Nginx(peers, port, routes={"/load": (200, "ok\\n")})
@@ -29,7 +33,7 @@ def test_span_and_histogram_counts_equal_the_load_tools_request_count(start_sond
     sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="1s"), ports)
 
     hey_pid, statuses, report = hey(f"http://127.0.0.1:{port}/load", REQUESTS, CONCURRENCY,
-                                    QPS_PER_WORKER)
+                                    QPS_PER_WORKER, keepalive=keepalive)
     print(report)
     made = sum(statuses.values())
     assert statuses == {200: REQUESTS}, report

@@ -242,10 +242,14 @@ def curl(*urls: str, agent: str = "sondetest-curl/1", extra: list[str] = ()) -> 
 _HEY_STATUS = re.compile(r"^\s*\[(\d{3})\]\s+(\d+) responses", re.M)
 
 
-def hey(url: str, n: int, c: int, qps: int, timeout: float = 240) -> tuple[int, dict[int, int], str]:
-    """Runs `hey -n N -c C -q QPS URL`; returns its pid, its status code
-    distribution ({status: responses}) and its report."""
-    proc = subprocess.Popen(["hey", "-n", str(n), "-c", str(c), "-q", str(qps), url],
+def hey(url: str, n: int, c: int, qps: int, *, keepalive: bool = True,
+        timeout: float = 240) -> tuple[int, dict[int, int], str]:
+    """Runs `hey -n N -c C -q QPS URL` (QPS is per worker); returns its pid, its
+    status code distribution ({status: responses}) and its report."""
+    args = ["hey", "-n", str(n), "-c", str(c), "-q", str(qps)]
+    if not keepalive:
+        args.append("-disable-keepalive")
+    proc = subprocess.Popen([*args, url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=peer_env())
     out, _ = proc.communicate(timeout=timeout)

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from sondetest.configs import Ports
+from sondetest.ebpf import Peers, skip_unless_ebpf
 from sondetest.process import Sonde, default_binary
 from sondetest.sink import GrpcSink, HttpSink
 
@@ -28,12 +29,13 @@ def ports() -> Ports:
 def start_sonde(sonde_bin, tmp_path):
     """`start_sonde(config, ports, ...)` starts a sonde and waits until it is ready.
     Every process is killed at the end of the test whatever happened, and its log
-    is printed (pytest shows it when the test fails)."""
+    is printed (pytest shows it when the test fails). `binary` and `workdir` replace
+    the built binary and the test's temp dir (where the config and log go)."""
     started: list[Sonde] = []
 
     def start(config, ports: Ports | None = None, *, name: str = "sonde",
-              wait_ports=None, **kwargs) -> Sonde:
-        sonde = Sonde(sonde_bin, tmp_path, name=f"{name}-{len(started)}")
+              wait_ports=None, binary: str | None = None, workdir=None, **kwargs) -> Sonde:
+        sonde = Sonde(binary or sonde_bin, workdir or tmp_path, name=f"{name}-{len(started)}")
         started.append(sonde)
         if ports is not None:
             kwargs.setdefault("health_port", ports.health)
@@ -58,3 +60,19 @@ def http_sink():
     sink = HttpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def peers(tmp_path):
+    """Real peers (servers, clients) started by the test, stopped at its end by
+    pid; their output is printed (pytest shows it when the test fails)."""
+    started = Peers(tmp_path)
+    yield started
+    started.stop_all()
+    print(started.logs())
+
+
+@pytest.fixture
+def ebpf_required():
+    """Skips the test, saying why, unless the eBPF receiver can run here (root, BTF)."""
+    skip_unless_ebpf()

@@ -8,4 +8,6 @@ Modules:
   metrics  -- read sonde's internal Prometheus metrics
   otlpdata -- build OTLP requests with known, unique ids and flatten them for comparison
   client   -- a raw gRPC OTLP client that reports, per request, whether sonde accepted it
+  ebpf     -- the eBPF tests' skip rule, config, and real peers (http.server, nginx, curl, hey)
+  telemetry -- received spans and histogram points as flat records; span trees
 """

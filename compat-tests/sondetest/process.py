@@ -49,10 +49,12 @@ class Sonde:
     # -- lifecycle --------------------------------------------------------------
 
     def start(self, config: dict | str, *, extra_args: list[str] = (), env: dict | None = None,
-              health_port: int | None = None, wait_ports: list[int] = (), timeout: float = 30):
+              health_port: int | None = None, wait_ports: list[int] = (), timeout: float = 30,
+              wrapper: list[str] = ()):
         """Writes `config` (a dict is dumped as YAML) and starts `sonde --config FILE`,
         then waits until the health check answers 200 and every port in `wait_ports`
-        accepts connections."""
+        accepts connections. `wrapper` goes before the command (e.g. `setpriv ...`,
+        which execs sonde: the pid stays sonde's)."""
         text = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False)
         self.config_path.write_text(text)
         full_env = dict(os.environ)
@@ -60,7 +62,7 @@ class Sonde:
         full_env.update(env or {})
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [self.binary, "--config", str(self.config_path), *extra_args],
+            [*wrapper, self.binary, "--config", str(self.config_path), *extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full_env)
         log.close()
         self.health_port = health_port

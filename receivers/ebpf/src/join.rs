@@ -8,9 +8,15 @@
 //!   addresses. The server span takes the client span's trace, with the client
 //!   span as its parent. (Events are put in causal order first, so the client's
 //!   request has always been seen when the server's arrives: see `reorder`.)
-//! * **Within a thread.** The kernel chains a thread's syscalls: a request read
-//!   starts a chain id, and what the thread writes meanwhile inherits it. A
-//!   client request on a chain is a child of the server request that started it.
+//! * **Within a thread.** A client request a thread sends while it serves a
+//!   request is a child of that request's server span. A thread serving one
+//!   request at a time (thread per request) leaves no doubt. An event loop
+//!   (nginx) serves many at once: a call on a socket the thread connected while
+//!   handling a request belongs to that request (a proxy connects upstream right
+//!   after reading the request); otherwise the parent is the served request with
+//!   the same target (a proxy passes the path on), the fewest children so far,
+//!   on the kernel's chain of the call (a request read starts a chain, what the
+//!   thread writes meanwhile inherits it), and the oldest — in that order.
 //! * **By headers.** A `traceparent` or `sw8` header names the trace and the
 //!   caller's span; an `X-Request-ID` seen earlier joins when nothing else does.
 //!
@@ -54,6 +60,16 @@ pub struct At {
     pub tuple: SocketTuple,
 }
 
+/// A server request being served: a candidate parent for its thread's calls.
+struct Serving {
+    known: Known,
+    socket_id: u64,
+    tcp_seq: u32,
+    chain: u64,
+    target: Option<String>,
+    children: u32,
+}
+
 #[derive(Clone, Copy)]
 struct Known {
     trace_id: [u8; 16],
@@ -70,6 +86,14 @@ impl Known {
     }
 }
 
+struct Open {
+    ids: SpanIds,
+    joined: JoinedBy,
+    at_ns: u64,
+    /// (pid, tid) for a server request, whose calls may still join it.
+    server_thread: Option<(u32, u32)>,
+}
+
 /// The bytes of one request on the wire: client end, server end, first sequence number.
 type WireKey = (SocketAddr, SocketAddr, u32);
 
@@ -78,12 +102,16 @@ pub const JOIN_TTL_NS: u64 = 30_000_000_000;
 
 pub struct Joiner {
     rng: SmallRng,
-    /// Requests under way: (socket, first sequence number) -> ids and how they joined.
-    open: HashMap<(u64, u32), (SpanIds, JoinedBy, u64)>,
+    /// Requests under way: (socket, first sequence number) -> ids, how they
+    /// joined, when they began, and the thread of a server request.
+    open: HashMap<(u64, u32), Open>,
     /// Client requests, for the server end of the same bytes.
     wire: HashMap<WireKey, Known>,
-    /// The server request each thread chain is serving: (pid, chain id).
-    serving: HashMap<(u32, u64), Known>,
+    /// The server requests each thread (pid, tid) is serving.
+    serving: HashMap<(u32, u32), Vec<Serving>>,
+    /// Client sockets a thread connected while handling a server request:
+    /// socket -> that request (socket, first sequence number), and when.
+    connected_for: HashMap<u64, ((u64, u32), u64)>,
     /// Spans by their `X-Request-ID`.
     request_ids: HashMap<String, Known>,
 }
@@ -95,6 +123,7 @@ impl Joiner {
             open: HashMap::new(),
             wire: HashMap::new(),
             serving: HashMap::new(),
+            connected_for: HashMap::new(),
             request_ids: HashMap::new(),
         }
     }
@@ -132,9 +161,7 @@ impl Joiner {
                 .or_else(|| by_request_id(&self.request_ids)),
             Role::Client => header()
                 .or_else(|| {
-                    (meta.trace_id != 0)
-                        .then(|| self.serving.get(&(at.pid, meta.trace_id)))
-                        .flatten()
+                    self.served_by_thread(at, started)
                         .map(|k| (k.parent(), JoinedBy::Thread))
                 })
                 .or_else(|| by_request_id(&self.request_ids)),
@@ -163,11 +190,22 @@ impl Joiner {
             span_id: ids.span_id,
             at_ns: meta.start_ns,
         };
+        let mut server_thread = None;
         match started.role {
-            Role::Server if meta.trace_id != 0 => {
-                self.serving.insert((at.pid, meta.trace_id), known);
+            Role::Server => {
+                server_thread = Some((at.pid, meta.tid));
+                self.serving
+                    .entry((at.pid, meta.tid))
+                    .or_default()
+                    .push(Serving {
+                        known,
+                        socket_id: at.socket_id,
+                        tcp_seq: meta.tcp_seq,
+                        chain: meta.trace_id,
+                        target: started.target.clone(),
+                        children: 0,
+                    });
             }
-            Role::Server => {}
             Role::Client => {
                 self.wire
                     .insert((at.tuple.local, at.tuple.remote, meta.tcp_seq), known);
@@ -176,16 +214,54 @@ impl Joiner {
         if let Some(id) = &started.context.request_id {
             self.request_ids.entry(id.clone()).or_insert(known);
         }
-        self.open
-            .insert((at.socket_id, meta.tcp_seq), (ids, joined, meta.start_ns));
+        self.open.insert(
+            (at.socket_id, meta.tcp_seq),
+            Open {
+                ids,
+                joined,
+                at_ns: meta.start_ns,
+                server_thread,
+            },
+        );
         ids
+    }
+
+    /// The request this client call's thread is serving, when it serves any:
+    /// see the module doc for how one is chosen among several.
+    fn served_by_thread(&mut self, at: At, started: &Started) -> Option<Known> {
+        let candidates = self.serving.get_mut(&(at.pid, started.meta.tid))?;
+        if let Some((request, _)) = self.connected_for.get(&at.socket_id) {
+            if let Some(served) = candidates
+                .iter_mut()
+                .find(|s| (s.socket_id, s.tcp_seq) == *request)
+            {
+                served.children += 1;
+                return Some(served.known);
+            }
+        }
+        let same_target = |s: &Serving| started.target.is_some() && s.target == started.target;
+        let any_same_target = candidates.iter().any(same_target);
+        let chosen = candidates
+            .iter_mut()
+            .filter(|s| !any_same_target || same_target(s))
+            .min_by_key(|s| {
+                let other_chain = started.meta.trace_id == 0 || s.chain != started.meta.trace_id;
+                (s.children, other_chain, s.known.at_ns)
+            })?;
+        chosen.children += 1;
+        Some(chosen.known)
     }
 
     /// The request at (`socket_id`, `tcp_seq`) ended (answered or not): its ids,
     /// or fresh root ids when its start was never seen.
     pub fn finish(&mut self, socket_id: u64, tcp_seq: u32) -> (SpanIds, JoinedBy) {
         match self.open.remove(&(socket_id, tcp_seq)) {
-            Some((ids, joined, _)) => (ids, joined),
+            Some(open) => {
+                if let Some(thread) = open.server_thread {
+                    self.stop_serving(thread, socket_id, tcp_seq);
+                }
+                (open.ids, open.joined)
+            }
             None => (
                 SpanIds {
                     trace_id: self.nonzero_trace_id(),
@@ -197,18 +273,54 @@ impl Joiner {
         }
     }
 
+    /// Thread (`pid`, `tid`) connected `socket_id` at `at_ns`: while handling the
+    /// request it read last, if it is serving any.
+    pub fn connected(&mut self, socket_id: u64, pid: u32, tid: u32, at_ns: u64) {
+        match self.serving.get(&(pid, tid)).and_then(|list| list.last()) {
+            Some(last) => {
+                self.connected_for
+                    .insert(socket_id, ((last.socket_id, last.tcp_seq), at_ns));
+            }
+            None => {
+                self.connected_for.remove(&socket_id);
+            }
+        }
+    }
+
+    /// A socket closed: it joins nothing any more.
+    pub fn closed(&mut self, socket_id: u64) {
+        self.connected_for.remove(&socket_id);
+    }
+
+    fn stop_serving(&mut self, thread: (u32, u32), socket_id: u64, tcp_seq: u32) {
+        if let Some(list) = self.serving.get_mut(&thread) {
+            list.retain(|s| (s.socket_id, s.tcp_seq) != (socket_id, tcp_seq));
+            if list.is_empty() {
+                self.serving.remove(&thread);
+            }
+        }
+    }
+
     /// Forgets join keys older than `cutoff_ns`, and requests that never ended.
     pub fn expire(&mut self, cutoff_ns: u64) {
         self.wire.retain(|_, k| k.at_ns >= cutoff_ns);
-        self.serving.retain(|_, k| k.at_ns >= cutoff_ns);
+        self.serving.retain(|_, list| {
+            list.retain(|s| s.known.at_ns >= cutoff_ns);
+            !list.is_empty()
+        });
         self.request_ids.retain(|_, k| k.at_ns >= cutoff_ns);
-        self.open.retain(|_, (_, _, at)| *at >= cutoff_ns);
+        self.connected_for.retain(|_, (_, at)| *at >= cutoff_ns);
+        self.open.retain(|_, open| open.at_ns >= cutoff_ns);
     }
 
     /// Entries held.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.open.len() + self.wire.len() + self.serving.len() + self.request_ids.len()
+        self.open.len()
+            + self.wire.len()
+            + self.serving.values().map(Vec::len).sum::<usize>()
+            + self.request_ids.len()
+            + self.connected_for.len()
     }
 
     fn nonzero_trace_id(&mut self) -> [u8; 16] {

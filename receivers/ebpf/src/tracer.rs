@@ -227,6 +227,10 @@ impl Tracer {
                 });
                 conn.role = Some(c.role);
                 conn.tuple = c.tuple;
+                if c.role == Role::Client {
+                    self.joiner
+                        .connected(c.socket_id, c.task.pid, c.task.tid, c.task.timestamp_ns);
+                }
             }
             Event::Close(c) => self.close(c.socket_id),
             Event::TcpState(s) if s.new == TcpState::Close => self.close(s.socket_id),
@@ -279,6 +283,7 @@ impl Tracer {
     }
 
     fn close(&mut self, socket_id: u64) {
+        self.joiner.closed(socket_id);
         let Some(mut conn) = self.connections.remove(&socket_id) else {
             return;
         };

@@ -158,6 +158,7 @@ impl<P: ProtocolParser> Pairer<P> {
             },
             meta: start,
             context: P::trace_context(&request),
+            target: P::target(&request),
         }));
         if !P::expects_response(&request) {
             return Open::Lone(Half::Request(request), UnpairedReason::OneWay);

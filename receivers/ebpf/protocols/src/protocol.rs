@@ -196,6 +196,13 @@ pub trait ProtocolParser: Default {
     fn trace_context(_request: &Self::Request) -> TraceContext {
         TraceContext::default()
     }
+
+    /// What the request asks for (an HTTP path, without its query): a proxy
+    /// passes it on unchanged, which tells which of the requests a busy event
+    /// loop is serving each of its own calls belongs to.
+    fn target(_request: &Self::Request) -> Option<String> {
+        None
+    }
 }
 
 /// What a request says of the trace it belongs to, as its sender put it:

@@ -79,6 +79,8 @@ pub struct Started {
     /// `start_ns`, `tcp_seq`, `tid` and `trace_id` are final; the end is not known yet.
     pub meta: Meta,
     pub context: TraceContext,
+    /// See [`ProtocolParser::target`].
+    pub target: Option<String>,
 }
 
 impl<Req, Resp> Event<Req, Resp> {

@@ -758,6 +758,7 @@ fn a_request_is_announced_with_its_trace_context_before_its_answer() {
             request_id: None,
         }
     );
+    assert_eq!(started.target.as_deref(), Some("/api/users"));
     c.push(IN, body);
     c.push(OUT, PY_GET);
     assert_eq!((c.started.len(), c.exchanges().len()), (1, 1));

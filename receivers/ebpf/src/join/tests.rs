@@ -13,7 +13,15 @@ fn started(role: Role, tcp_seq: u32, chain: u64, context: TraceContext) -> Start
             ..Meta::default()
         },
         context,
+        target: None,
     }
+}
+
+/// A request started on thread `tid`, asking for `target`.
+fn on_thread(mut s: Started, tid: u32, target: &str) -> Started {
+    s.meta.tid = tid;
+    s.target = Some(target.to_owned());
+    s
 }
 
 fn at(socket_id: u64, pid: u32, local: &str, remote: &str) -> At {
@@ -68,23 +76,19 @@ fn a_proxy_chain_is_one_trace() {
 }
 
 #[test]
-fn another_chain_or_another_process_does_not_join() {
+fn another_thread_or_another_process_does_not_join() {
     let mut j = Joiner::new(2);
     let none = TraceContext::default;
     let server = j.start(at(2, 20, NGINX, CURL), &started(Role::Server, 1, 7, none()));
-    let other_chain = j.start(
-        at(3, 20, NGINX_OUT, BACKEND),
-        &started(Role::Client, 2, 8, none()),
-    );
     let other_pid = j.start(
         at(5, 21, NGINX_OUT, BACKEND),
         &started(Role::Client, 3, 7, none()),
     );
-    let no_chain = j.start(
+    let other_thread = j.start(
         at(6, 20, NGINX_OUT, BACKEND),
-        &started(Role::Client, 4, 0, none()),
+        &on_thread(started(Role::Client, 4, 7, none()), 99, "/"),
     );
-    for span in [other_chain, other_pid, no_chain] {
+    for span in [other_pid, other_thread] {
         assert_ne!(span.trace_id, server.trace_id);
         assert_eq!(span.parent_span_id, None);
     }
@@ -94,6 +98,44 @@ fn another_chain_or_another_process_does_not_join() {
         &started(Role::Server, 99, 1, none()),
     );
     assert_eq!(wrong_seq.parent_span_id, None);
+    // Once the server request is answered, its thread's calls no longer join it.
+    j.finish(2, 1);
+    let after = j.start(
+        at(8, 20, NGINX_OUT, BACKEND),
+        &started(Role::Client, 5, 7, none()),
+    );
+    assert_eq!(after.parent_span_id, None);
+}
+
+/// nginx's one thread reads three requests before it calls upstream for any,
+/// on one kernel chain; each call finds its own request.
+#[test]
+fn an_event_loop_serving_many_requests_matches_each_call_to_its_request() {
+    let mut j = Joiner::new(5);
+    let none = TraceContext::default;
+    let serve = |j: &mut Joiner, socket, seq, target| {
+        j.start(
+            at(socket, 30, NGINX, CURL),
+            &on_thread(started(Role::Server, seq, 7, none()), 30, target),
+        )
+    };
+    let a = serve(&mut j, 1, 10, "/a");
+    let b = serve(&mut j, 2, 20, "/b");
+    let c = serve(&mut j, 3, 30, "/a");
+    let call = |j: &mut Joiner, socket, chain, target| {
+        j.start(
+            at(socket, 30, NGINX_OUT, BACKEND),
+            &on_thread(started(Role::Client, 1, chain, none()), 30, target),
+        )
+    };
+    // Same target first; among equals, the fewest children, then the oldest.
+    assert_eq!(call(&mut j, 10, 7, "/b").parent_span_id, Some(b.span_id));
+    assert_eq!(call(&mut j, 11, 7, "/a").parent_span_id, Some(a.span_id));
+    // On a chain opened by reading an upstream answer (8), still a served request.
+    assert_eq!(call(&mut j, 12, 8, "/a").parent_span_id, Some(c.span_id));
+    // No target matches: the request with the fewest children, then the oldest.
+    j.finish(2, 20);
+    assert_eq!(call(&mut j, 13, 7, "/zzz").parent_span_id, Some(a.span_id));
 }
 
 #[test]
@@ -156,4 +198,35 @@ fn unknown_requests_are_roots_and_keys_expire() {
         &started(Role::Server, 500, 7, TraceContext::default()),
     );
     assert_eq!(late.parent_span_id, None);
+}
+
+/// A proxy connects upstream right after reading a request: the call on that
+/// socket belongs to that request, whatever order the calls are then sent in.
+#[test]
+fn a_call_on_a_socket_connected_while_handling_a_request_belongs_to_it() {
+    let mut j = Joiner::new(6);
+    let none = TraceContext::default;
+    let serve = |j: &mut Joiner, socket, seq| {
+        j.start(
+            at(socket, 30, NGINX, CURL),
+            &on_thread(started(Role::Server, seq, 7, none()), 30, "/p"),
+        )
+    };
+    let first = serve(&mut j, 1, 10);
+    j.connected(100, 30, 30, 2_000);
+    let second = serve(&mut j, 2, 20);
+    j.connected(200, 30, 30, 3_000);
+    let call = |j: &mut Joiner, socket| {
+        j.start(
+            at(socket, 30, NGINX_OUT, BACKEND),
+            &on_thread(started(Role::Client, 1, 7, none()), 30, "/p"),
+        )
+    };
+    // The second request's call goes out first.
+    assert_eq!(call(&mut j, 200).parent_span_id, Some(second.span_id));
+    assert_eq!(call(&mut j, 100).parent_span_id, Some(first.span_id));
+    // A closed socket forgets; a socket connected while serving nothing joins by the rules.
+    j.closed(100);
+    j.connected(300, 31, 31, 4_000);
+    assert_eq!(call(&mut j, 300).parent_span_id, Some(first.span_id));
 }

@@ -252,6 +252,10 @@ impl ProtocolParser for Http1 {
         }
     }
 
+    fn target(request: &Request) -> Option<String> {
+        Some(request.path().to_owned())
+    }
+
     fn trace_context(request: &Request) -> TraceContext {
         let text = |header| request.header(header).map(str::to_owned);
         TraceContext {

@@ -265,25 +265,12 @@ impl<P: ProtocolParser> Engine<P> {
             return;
         }
         let from = self.local.sender(direction);
-        let Engine {
-            parser,
-            streams,
-            pairer,
-            stats,
-            limits,
-            ..
-        } = self;
-        let mut cx = Cx {
-            parser,
-            pairer,
-            stats,
-            limits,
-            emit,
-        };
+        let (streams, mut cx) = self.split(emit);
         streams[from.index()].push(from, seg, &mut cx);
     }
 
-    pub fn close(&mut self, emit: Emit<'_, P>) {
+    /// The two streams, and the context they parse in.
+    fn split<'a>(&'a mut self, emit: Emit<'a, P>) -> (&'a mut [Stream; 2], Cx<'a, P>) {
         let Engine {
             parser,
             streams,
@@ -292,13 +279,18 @@ impl<P: ProtocolParser> Engine<P> {
             limits,
             ..
         } = self;
-        let mut cx = Cx {
+        let cx = Cx {
             parser,
             pairer,
             stats,
             limits,
             emit,
         };
+        (streams, cx)
+    }
+
+    pub fn close(&mut self, emit: Emit<'_, P>) {
+        let (streams, mut cx) = self.split(emit);
         for from in [Role::Client, Role::Server] {
             streams[from.index()].close(from, &mut cx);
         }

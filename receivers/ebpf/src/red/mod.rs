@@ -126,20 +126,7 @@ impl RedMetrics {
         attributes: RedAttributes,
         duration_seconds: f64,
     ) {
-        let value = sanitize(duration_seconds);
-        let kind = &self.config.histogram;
-        let state = self
-            .resources
-            .entry(resource_key)
-            .or_insert_with(|| ResourceState::new(resource));
-        state.dirty = true;
-        let series = state.metrics[side.index()].series_for(
-            attributes,
-            self.config.max_series_per_resource,
-            kind,
-            self.interval_start_unix_nano,
-        );
-        series.record(BucketParams::of(kind), value);
+        self.record_borrowed(resource_key, resource, side, &attributes, duration_seconds);
     }
 
     /// [`RedMetrics::record`] for a caller that keeps its attributes: they

@@ -30,9 +30,14 @@ impl DebugExporter {
     }
 
     /// The text written for `payload`: the summary line, then the body for normal and
-    /// detailed verbosity (without its final newline). Encoded bytes are decoded here,
-    /// so the renderers only ever see structs.
+    /// detailed verbosity (without its final newline). Encoded bytes are decoded here
+    /// when the text needs fields, so the renderers only ever see structs.
     pub fn render(verbosity: Verbosity, payload: &Payload) -> Vec<String> {
+        if verbosity == Verbosity::Basic {
+            if let Some(line) = basic::summary_of_counts(payload) {
+                return vec![line];
+            }
+        }
         let payload = match payload.decoded() {
             Ok(decoded) => decoded,
             Err(err) => return vec![format!("{} that do not decode: {err}", payload.signal())],

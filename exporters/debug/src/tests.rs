@@ -41,6 +41,24 @@ fn render_per_verbosity() {
     assert!(detailed[1].ends_with("    DroppedLinksCount: 0"));
 }
 
+/// OTLP that passed through as bytes reads the same at every verbosity.
+#[test]
+fn encoded_payloads_render_as_decoded_ones() {
+    use crate::text::fixtures::{logs, metrics};
+    use sonde_api::pdata::Encoded;
+    use sonde_api::Payload;
+    for payload in [traces(), metrics(), logs()] {
+        let encoded = Payload::Encoded(Encoded::encode(&payload));
+        for verbosity in [Verbosity::Basic, Verbosity::Normal, Verbosity::Detailed] {
+            assert_eq!(
+                DebugExporter::render(verbosity, &encoded),
+                DebugExporter::render(verbosity, &payload),
+                "{verbosity:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn factory_describes_itself() {
     let f = crate::factory();

@@ -1,15 +1,34 @@
 //! The one-line summary otelcol logs for every batch at every verbosity, e.g.
 //! `Traces {"resource spans": 1, "spans": 2}`.
 
-use sonde_api::Payload;
+use sonde_api::{Payload, Signal};
+
+/// The summary, or `None` for metrics still encoded (their metric count needs a
+/// decode). Traces and logs are summed up from their counts alone: at basic
+/// verbosity, OTLP that passes through is never decoded.
+pub fn summary_of_counts(payload: &Payload) -> Option<String> {
+    let (signal, resources, items) = match payload {
+        Payload::Encoded(e) => (e.signal(), e.resource_count(), e.item_count()),
+        Payload::Traces(r) => (Signal::Traces, r.resource_spans.len(), payload.item_count()),
+        Payload::Logs(r) => (Signal::Logs, r.resource_logs.len(), payload.item_count()),
+        Payload::Metrics(_) => return None,
+    };
+    match signal {
+        Signal::Traces => Some(format!(
+            "Traces {{\"resource spans\": {resources}, \"spans\": {items}}}"
+        )),
+        Signal::Logs => Some(format!(
+            "Logs {{\"resource logs\": {resources}, \"log records\": {items}}}"
+        )),
+        Signal::Metrics => None,
+    }
+}
 
 pub fn summary(payload: &Payload) -> String {
+    if let Some(line) = summary_of_counts(payload) {
+        return line;
+    }
     match payload {
-        Payload::Traces(r) => format!(
-            "Traces {{\"resource spans\": {}, \"spans\": {}}}",
-            r.resource_spans.len(),
-            payload.item_count()
-        ),
         Payload::Metrics(r) => {
             let metrics: usize = r
                 .resource_metrics
@@ -24,12 +43,7 @@ pub fn summary(payload: &Payload) -> String {
                 payload.item_count()
             )
         }
-        Payload::Logs(r) => format!(
-            "Logs {{\"resource logs\": {}, \"log records\": {}}}",
-            r.resource_logs.len(),
-            payload.item_count()
-        ),
-        // The exporter decodes before rendering; this only says what the bytes hold.
-        Payload::Encoded(e) => format!("{} {{\"items\": {}}}", e.signal(), e.item_count()),
+        // Summed up from counts above; encoded metrics are decoded by the caller.
+        Payload::Traces(_) | Payload::Logs(_) | Payload::Encoded(_) => String::new(),
     }
 }

@@ -207,8 +207,14 @@ impl Work {
         let Some((request, count)) = self.tracer.take_spans() else {
             return;
         };
-        self.send(Signal::Traces, Payload::Traces(request), count)
-            .await;
+        // The tracer writes the request's bytes itself; they pass on as such.
+        match Payload::from_wire(Signal::Traces, request) {
+            Ok(payload) => self.send(Signal::Traces, payload, count).await,
+            Err(err) => {
+                tracing::error!(error = %err, spans = count, "eBPF spans that do not decode; dropped");
+                self.telemetry.refused(Signal::Traces, count);
+            }
+        }
     }
 
     async fn send_metrics(&mut self) {

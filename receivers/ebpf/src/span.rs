@@ -8,8 +8,7 @@
 
 use std::net::SocketAddr;
 
-use sonde_api::pdata::common::v1::{any_value::Value, AnyValue, ArrayValue, KeyValue};
-use sonde_api::pdata::trace::v1::{span::SpanKind, status::StatusCode, Span, Status};
+use sonde_api::pdata::trace::v1::{span::SpanKind, status::StatusCode};
 use sonde_ebpf_protocols::http1;
 use sonde_ebpf_protocols::{Exchange, Request, Response, Role};
 
@@ -18,9 +17,13 @@ use crate::clock::Clock;
 use crate::join::SpanIds;
 use crate::red::{RedAttributes, Side};
 
-/// A finished span with what the RED metrics need of it.
+mod wire;
+
+use wire::SpanHeader;
+pub use wire::{delimited_len, put_bytes, put_len, SpanWriter};
+
+/// What the RED metrics need of a span written out.
 pub struct Measured {
-    pub span: Span,
     pub side: Side,
     pub red: RedAttributes,
     pub duration_seconds: f64,
@@ -37,8 +40,14 @@ pub struct SpanContext<'a> {
     pub clock: Clock,
 }
 
-/// The span of an HTTP/1 exchange; `None` for another protocol.
-pub fn http_span(x: &Exchange, cx: &SpanContext<'_>) -> Option<Measured> {
+/// Appends the span of an HTTP/1 exchange to `out` (as a `ScopeSpans.spans`
+/// field); `None`, and nothing written, for another protocol.
+pub fn http_span(
+    x: &Exchange,
+    cx: &SpanContext<'_>,
+    writer: &mut SpanWriter,
+    out: &mut Vec<u8>,
+) -> Option<Measured> {
     let (Request::Http1(request), Response::Http1(response)) = (&x.request, &x.response) else {
         return None;
     };
@@ -66,93 +75,73 @@ pub fn http_span(x: &Exchange, cx: &SpanContext<'_>) -> Option<Measured> {
     };
     let version = request.version.map(|v| v.as_str());
 
-    let mut attributes = Vec::with_capacity(16);
-    attributes.push(text("http.request.method", method));
+    let w = writer;
+    w.text("http.request.method", method);
     if method == "_OTHER" {
-        attributes.push(text(
-            "http.request.method_original",
-            request.method_original(),
-        ));
+        w.text("http.request.method_original", request.method_original());
     }
-    attributes.push(text("url.path", request.path()));
+    w.text("url.path", request.path());
     if cx.capture_query {
         if let Some(query) = request.query() {
-            attributes.push(text("url.query", query));
+            w.text("url.query", query);
         }
     }
-    attributes.push(text("url.scheme", "http"));
+    w.text("url.scheme", "http");
     if let Some(route) = route {
-        attributes.push(text("http.route", route));
+        w.text("http.route", route);
     }
-    attributes.push(int("http.response.status_code", i64::from(status)));
+    w.int("http.response.status_code", i64::from(status));
     if let Some(address) = &server_address {
-        attributes.push(text("server.address", address));
+        w.text("server.address", address);
     }
     if let Some(port) = server_port {
-        attributes.push(int("server.port", i64::from(port)));
+        w.int("server.port", i64::from(port));
     }
+    let peer = cx.tuple.remote;
+    let peer_ip = peer.ip().to_string();
     if side == Side::Server {
-        attributes.push(text("client.address", &cx.tuple.remote.ip().to_string()));
-        attributes.push(int("client.port", i64::from(cx.tuple.remote.port())));
+        w.text("client.address", &peer_ip);
+        w.int("client.port", i64::from(peer.port()));
     }
-    attributes.push(text(
-        "network.peer.address",
-        &cx.tuple.remote.ip().to_string(),
-    ));
-    attributes.push(int("network.peer.port", i64::from(cx.tuple.remote.port())));
+    w.text("network.peer.address", &peer_ip);
+    w.int("network.peer.port", i64::from(peer.port()));
     if let Some(version) = version {
-        attributes.push(text("network.protocol.version", version));
+        w.text("network.protocol.version", version);
     }
     if let Some(agent) = request.header(http1::Header::UserAgent) {
-        attributes.push(text("user_agent.original", agent));
+        w.text("user_agent.original", agent);
     }
     if let Some(id) = request.header(http1::Header::XRequestId) {
-        attributes.push(KeyValue {
-            key: "http.request.header.x-request-id".into(),
-            value: Some(AnyValue {
-                value: Some(Value::ArrayValue(ArrayValue {
-                    values: vec![AnyValue {
-                        value: Some(Value::StringValue(id.to_owned())),
-                    }],
-                })),
-            }),
-            ..Default::default()
-        });
+        w.text_array("http.request.header.x-request-id", id);
     }
     if let Some(error) = &error_type {
-        attributes.push(text("error.type", error));
+        w.text("error.type", error);
     }
 
     let name = match route {
         Some(route) => format!("{method} {route}"),
         None => method.to_owned(),
     };
-    let span = Span {
-        trace_id: cx.ids.trace_id.to_vec(),
-        span_id: cx.ids.span_id.to_vec(),
-        parent_span_id: cx
-            .ids
-            .parent_span_id
-            .map(|p| p.to_vec())
-            .unwrap_or_default(),
-        name,
-        kind: match side {
-            Side::Server => SpanKind::Server,
-            Side::Client => SpanKind::Client,
-        } as i32,
-        start_time_unix_nano: cx.clock.to_unix(start),
-        end_time_unix_nano: cx.clock.to_unix(end),
-        attributes,
-        status: Some(Status {
-            code: if failed {
+    w.finish(
+        &SpanHeader {
+            trace_id: &cx.ids.trace_id,
+            span_id: &cx.ids.span_id,
+            parent_span_id: cx.ids.parent_span_id.as_ref(),
+            name: &name,
+            kind: match side {
+                Side::Server => SpanKind::Server,
+                Side::Client => SpanKind::Client,
+            } as i32,
+            start_unix_nano: cx.clock.to_unix(start),
+            end_unix_nano: cx.clock.to_unix(end),
+            status_code: if failed {
                 StatusCode::Error
             } else {
                 StatusCode::Unset
             } as i32,
-            message: String::new(),
-        }),
-        ..Default::default()
-    };
+        },
+        out,
+    );
     let red = RedAttributes {
         method: method.to_owned(),
         route: route.map(str::to_owned),
@@ -163,7 +152,6 @@ pub fn http_span(x: &Exchange, cx: &SpanContext<'_>) -> Option<Measured> {
         protocol_version: version.map(str::to_owned),
     };
     Some(Measured {
-        span,
         side,
         red,
         duration_seconds: (end - start) as f64 / 1e9,
@@ -204,26 +192,6 @@ fn split_host(host: &str) -> (&str, Option<u16>) {
     match host.rsplit_once(':') {
         Some((name, port)) if !name.contains(':') => (name, port.parse().ok()),
         _ => (host, None),
-    }
-}
-
-fn text(key: &str, value: &str) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(Value::StringValue(value.to_owned())),
-        }),
-        ..Default::default()
-    }
-}
-
-fn int(key: &str, value: i64) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(Value::IntValue(value)),
-        }),
-        ..Default::default()
     }
 }
 

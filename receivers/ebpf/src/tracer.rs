@@ -11,9 +11,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use prost::Message;
 use sonde_api::pdata::common::v1::InstrumentationScope;
-use sonde_api::pdata::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use sonde_api::pdata::{ExportMetricsServiceRequest, ExportTraceServiceRequest};
+use sonde_api::pdata::ExportMetricsServiceRequest;
 use sonde_ebpf_protocols::route::{RoutePattern, RouteTable};
 use sonde_ebpf_protocols::{
     detect, Direction as L7Direction, Event as L7Event, Limits, Role as L7Role, Segment, Session,
@@ -24,9 +25,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::join::{At, Joiner, JOIN_TTL_NS};
 use crate::process::{ProcessResource, ProcessTable};
-use crate::red::{RedMetrics, Side};
+use crate::red::RedMetrics;
 use crate::reorder::Reorder;
-use crate::span::{http_span, SpanContext};
+use crate::span::{delimited_len, http_span, put_bytes, put_len, SpanContext, SpanWriter};
 
 /// The scope of everything this receiver makes.
 pub const SCOPE_NAME: &str = "sonde.receiver.ebpf";
@@ -55,8 +56,8 @@ struct Connection {
     last_ns: u64,
 }
 
-/// A process's finished spans.
-type SpansOf = (Arc<ProcessResource>, Vec<Span>);
+/// A process's finished spans, encoded as `ScopeSpans.spans` fields end to end.
+type SpansOf = (Arc<ProcessResource>, Vec<u8>);
 
 /// Spans waiting to be sent, by resource.
 #[derive(Default)]
@@ -80,6 +81,9 @@ pub struct Tracer {
     stats: TracerStats,
     /// Reused for each segment's session events.
     scratch: Vec<L7Event>,
+    writer: SpanWriter,
+    /// `InstrumentationScope` of every span, encoded once.
+    scope: Vec<u8>,
     last_sweep_ns: u64,
 }
 
@@ -111,6 +115,8 @@ impl Tracer {
             clock,
             stats: TracerStats::default(),
             scratch: Vec::new(),
+            writer: SpanWriter::default(),
+            scope: scope().encode_to_vec(),
             last_sweep_ns: 0,
         })
     }
@@ -153,27 +159,29 @@ impl Tracer {
         self.stats
     }
 
-    /// Spans finished since the last call, as one request.
-    pub fn take_spans(&mut self) -> Option<(ExportTraceServiceRequest, usize)> {
+    /// Spans finished since the last call: the protobuf bytes of one
+    /// `ExportTraceServiceRequest`, and how many spans it holds.
+    pub fn take_spans(&mut self) -> Option<(Bytes, usize)> {
         if self.pending.count == 0 {
             return None;
         }
         let count = std::mem::take(&mut self.pending.count);
         let mut groups: Vec<(u64, SpansOf)> = self.pending.by_resource.drain().collect();
         groups.sort_by_key(|(key, _)| *key);
-        let resource_spans = groups
-            .into_iter()
-            .map(|(_, (process, spans))| ResourceSpans {
-                resource: Some((*process.resource).clone()),
-                scope_spans: vec![ScopeSpans {
-                    scope: Some(scope()),
-                    spans,
-                    schema_url: String::new(),
-                }],
-                schema_url: String::new(),
-            })
-            .collect();
-        Some((ExportTraceServiceRequest { resource_spans }, count))
+        let mut request = Vec::new();
+        let mut resource_spans = Vec::new();
+        for (_, (process, spans)) in groups.into_iter().filter(|(_, (_, s))| !s.is_empty()) {
+            // ResourceSpans { resource: 1, scope_spans: 2 { scope: 1, spans: 2... } }
+            let resource = process.resource.encode_to_vec();
+            let scope_spans = delimited_len(self.scope.len()) + spans.len();
+            resource_spans.clear();
+            put_bytes(&mut resource_spans, 1, &resource);
+            put_len(&mut resource_spans, 2, scope_spans);
+            put_bytes(&mut resource_spans, 1, &self.scope);
+            resource_spans.extend_from_slice(&spans);
+            put_bytes(&mut request, 1, &resource_spans);
+        }
+        Some((Bytes::from(request), count))
     }
 
     /// The RED metrics, stamped `now_unix_ns`.
@@ -341,7 +349,13 @@ impl Tracer {
                         capture_query: self.capture_query,
                         clock: self.clock,
                     };
-                    if let Some(m) = http_span(&x, &cx) {
+                    let spans = &mut self
+                        .pending
+                        .by_resource
+                        .entry(process.key)
+                        .or_insert_with(|| (process.clone(), Vec::new()))
+                        .1;
+                    if let Some(m) = http_span(&x, &cx, &mut self.writer, spans) {
                         let side = m.side;
                         self.red.record(
                             process.key,
@@ -352,13 +366,6 @@ impl Tracer {
                         );
                         self.stats.spans += 1;
                         self.pending.count += 1;
-                        self.pending
-                            .by_resource
-                            .entry(process.key)
-                            .or_insert_with(|| (process.clone(), Vec::new()))
-                            .1
-                            .push(m.span);
-                        debug_assert!(matches!(side, Side::Server | Side::Client));
                     }
                 }
                 L7Event::Unpaired(u) => {

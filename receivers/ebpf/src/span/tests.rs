@@ -1,4 +1,6 @@
+use prost::Message;
 use sonde_api::pdata::common::v1::{any_value::Value, KeyValue};
+use sonde_api::pdata::trace::v1::{ScopeSpans, Span};
 use sonde_ebpf_protocols::{Direction, Event, Exchange, Limits, Protocol, Role, Segment, Session};
 
 use super::*;
@@ -36,6 +38,15 @@ fn context(local: &str, remote: &str, route: Option<&'static str>) -> SpanContex
     }
 }
 
+/// The span as written, decoded, and what the RED metrics got.
+fn build(x: &Exchange, cx: &SpanContext<'_>) -> (Measured, Span) {
+    let mut out = Vec::new();
+    let m = http_span(x, cx, &mut SpanWriter::default(), &mut out).unwrap();
+    let mut scope = ScopeSpans::decode(out.as_slice()).unwrap();
+    assert_eq!(scope.spans.len(), 1);
+    (m, scope.spans.remove(0))
+}
+
 fn rendered(attributes: &[KeyValue]) -> Vec<String> {
     attributes
         .iter()
@@ -60,29 +71,25 @@ fn a_server_span_by_the_conventions() {
         GET,
         b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
     );
-    let m = http_span(
+    let (m, span) = build(
         &x,
         &context("10.0.0.1:8080", "10.0.0.2:51000", Some("/users/{id}")),
-    )
-    .unwrap();
-    assert_eq!(m.span.name, "GET /users/{id}");
-    assert_eq!(m.span.kind, SpanKind::Server as i32);
+    );
+    assert_eq!(span.name, "GET /users/{id}");
+    assert_eq!(span.kind, SpanKind::Server as i32);
     assert_eq!(
-        (m.span.trace_id.clone(), m.span.parent_span_id.clone()),
+        (span.trace_id.clone(), span.parent_span_id.clone()),
         (vec![1; 16], vec![3; 8])
     );
     // From the request's first read returning to the response's write entering.
     assert_eq!(
-        (m.span.start_time_unix_nano, m.span.end_time_unix_nano),
+        (span.start_time_unix_nano, span.end_time_unix_nano),
         (1_000_110, 1_000_300)
     );
     assert_eq!(m.duration_seconds, 190e-9);
+    assert_eq!(span.status.as_ref().unwrap().code, StatusCode::Error as i32);
     assert_eq!(
-        m.span.status.as_ref().unwrap().code,
-        StatusCode::Error as i32
-    );
-    assert_eq!(
-        rendered(&m.span.attributes),
+        rendered(&span.attributes),
         [
             "http.request.method=GET",
             "url.path=/users/42",
@@ -125,21 +132,18 @@ fn a_client_span_errs_from_400_and_has_no_route() {
     );
     let mut cx = context("10.0.0.2:51000", "10.0.0.1:8080", Some("/ignored"));
     cx.capture_query = true;
-    let m = http_span(&x, &cx).unwrap();
+    let (m, span) = build(&x, &cx);
     assert_eq!(
-        (m.span.name.as_str(), m.span.kind),
+        (span.name.as_str(), span.kind),
         ("GET", SpanKind::Client as i32)
     );
     // From the request's write entering to the response's read returning.
     assert_eq!(
-        (m.span.start_time_unix_nano, m.span.end_time_unix_nano),
+        (span.start_time_unix_nano, span.end_time_unix_nano),
         (1_000_100, 1_000_310)
     );
-    assert_eq!(
-        m.span.status.as_ref().unwrap().code,
-        StatusCode::Error as i32
-    );
-    let attributes = rendered(&m.span.attributes);
+    assert_eq!(span.status.as_ref().unwrap().code, StatusCode::Error as i32);
+    let attributes = rendered(&span.attributes);
     assert!(attributes.contains(&"url.query=token=s3cret".to_string()));
     assert!(attributes.contains(&"error.type=404".to_string()));
     assert!(!attributes
@@ -155,13 +159,10 @@ fn success_is_unset_and_the_connection_names_the_server_without_host() {
         b"POST /submit HTTP/1.0\r\n\r\n",
         b"HTTP/1.0 201 Created\r\nContent-Length: 0\r\n\r\n",
     );
-    let m = http_span(&x, &context("127.0.0.1:9000", "127.0.0.1:40000", None)).unwrap();
-    assert_eq!(m.span.name, "POST");
-    assert_eq!(
-        m.span.status.as_ref().unwrap().code,
-        StatusCode::Unset as i32
-    );
-    let attributes = rendered(&m.span.attributes);
+    let (_, span) = build(&x, &context("127.0.0.1:9000", "127.0.0.1:40000", None));
+    assert_eq!(span.name, "POST");
+    assert_eq!(span.status.as_ref().unwrap().code, StatusCode::Unset as i32);
+    let attributes = rendered(&span.attributes);
     assert!(attributes.contains(&"server.address=127.0.0.1".to_string()));
     assert!(attributes.contains(&"server.port=9000".to_string()));
     assert!(attributes.contains(&"network.protocol.version=1.0".to_string()));
@@ -187,8 +188,8 @@ fn an_unknown_method_keeps_its_original() {
         b"PURGE /cache HTTP/1.1\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
     );
-    let m = http_span(&x, &context("127.0.0.1:80", "127.0.0.1:1234", None)).unwrap();
-    let attributes = rendered(&m.span.attributes);
+    let (_, span) = build(&x, &context("127.0.0.1:80", "127.0.0.1:1234", None));
+    let attributes = rendered(&span.attributes);
     assert_eq!(
         attributes[..2],
         [
@@ -196,5 +197,5 @@ fn an_unknown_method_keeps_its_original() {
             "http.request.method_original=PURGE"
         ]
     );
-    assert_eq!(m.span.name, "_OTHER");
+    assert_eq!(span.name, "_OTHER");
 }

@@ -1,5 +1,8 @@
+use prost::Message;
 use sonde_api::pdata::metrics::v1::metric::Data;
 use sonde_api::pdata::trace::v1::span::SpanKind;
+use sonde_api::pdata::trace::v1::Span;
+use sonde_api::pdata::ExportTraceServiceRequest;
 
 use super::*;
 use crate::capture::Direction::{Egress, Ingress};
@@ -27,9 +30,10 @@ fn tracer(dir: &tempfile::TempDir) -> Tracer {
 }
 
 fn spans(t: &mut Tracer) -> Vec<(String, Span)> {
-    let Some((request, count)) = t.take_spans() else {
+    let Some((bytes, count)) = t.take_spans() else {
         return Vec::new();
     };
+    let request = ExportTraceServiceRequest::decode(bytes).unwrap();
     let mut out = Vec::new();
     for rs in request.resource_spans {
         let service = rs

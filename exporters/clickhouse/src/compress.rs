@@ -80,8 +80,7 @@ pub fn encode(compress: Compress, raw: Vec<u8>) -> Vec<u8> {
             enc.finish().unwrap_or_default()
         }
         Compress::Deflate => {
-            let mut enc =
-                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
             let _ = enc.write_all(&raw);
             enc.finish().unwrap_or_default()
         }
@@ -107,6 +106,15 @@ mod tests {
             lz4_flex::block::decompress(&body[25..], raw_size).unwrap(),
             raw
         );
+    }
+
+    #[test]
+    fn checksum_is_clickhouse_order() {
+        // CityHash128 v1.0.2 of "abc" is 0x900ff195577748fe_13a9176355b20d7e (as
+        // clickhouse-cityhash reports it); ClickHouse stores the first half first.
+        let mut want = 0x900ff195577748feu64.to_le_bytes().to_vec();
+        want.extend_from_slice(&0x13a9176355b20d7eu64.to_le_bytes());
+        assert_eq!(block_checksum(b"abc").to_vec(), want);
     }
 
     #[test]

@@ -157,7 +157,10 @@ pub struct Endpoint {
 
 fn parse_endpoint(endpoint: &str) -> Result<Endpoint, ConfigError> {
     if endpoint.is_empty() {
-        return Err(ConfigError::new(&["endpoint"], "endpoint must be specified"));
+        return Err(ConfigError::new(
+            &["endpoint"],
+            "endpoint must be specified",
+        ));
     }
     let bad = |why: &str| {
         ConfigError::new(
@@ -236,10 +239,17 @@ impl ComponentConfig for Config {
             ));
         }
         if self.json {
-            return Err(ConfigError::new(&["json"], "json: true is not supported yet"));
+            return Err(ConfigError::new(
+                &["json"],
+                "json: true is not supported yet",
+            ));
         }
         match self.compress {
-            Compress::Lz4 | Compress::Zstd | Compress::Gzip | Compress::Deflate | Compress::None => {}
+            Compress::Lz4
+            | Compress::Zstd
+            | Compress::Gzip
+            | Compress::Deflate
+            | Compress::None => {}
             Compress::Br => {
                 return Err(ConfigError::new(
                     &["compress"],
@@ -322,7 +332,8 @@ mod tests {
             ("deflate", Compress::Deflate),
             ("none", Compress::None),
         ] {
-            let c = decode_str(&format!("{{endpoint: 'http://a:8123', compress: {text}}}")).unwrap();
+            let c =
+                decode_str(&format!("{{endpoint: 'http://a:8123', compress: {text}}}")).unwrap();
             assert_eq!(c.compress, want, "{text}");
         }
         assert_eq!(

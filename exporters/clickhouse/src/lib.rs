@@ -123,8 +123,8 @@ impl ExporterFactory for ClickHouseExporterFactory {
         };
         let auth = match user {
             Some((name, password)) => {
-                let token = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{name}:{password}"));
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
                 Some(
                     HeaderValue::from_str(&format!("Basic {token}"))
                         .map_err(|e| format!("username: {e}"))?,

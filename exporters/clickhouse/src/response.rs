@@ -50,7 +50,9 @@ pub fn exception_code(header: Option<&str>, body: &str) -> Option<u32> {
         return Some(code);
     }
     let rest = &body[body.find("Code: ")? + 6..];
-    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     rest[..end].parse().ok()
 }
 

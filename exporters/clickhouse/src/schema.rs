@@ -32,11 +32,11 @@ pub fn ttl_expr(ttl: Duration, time_field: &str) -> Option<String> {
     if secs == 0 {
         return None;
     }
-    let (unit, n) = if secs % 86_400 == 0 {
+    let (unit, n) = if secs.is_multiple_of(86_400) {
         ("Day", secs / 86_400)
-    } else if secs % 3_600 == 0 {
+    } else if secs.is_multiple_of(3_600) {
         ("Hour", secs / 3_600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         ("Minute", secs / 60)
     } else {
         ("Second", secs)

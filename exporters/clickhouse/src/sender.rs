@@ -23,7 +23,7 @@ use sonde_netconfig::tls::HttpsConnector;
 use tokio::sync::Mutex;
 
 use crate::compress::{self, Wire};
-use crate::config::Compress;
+use crate::config::{Compress, DEFAULT_DATABASE};
 use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
 use crate::traces::encode_traces;
@@ -102,9 +102,11 @@ impl LenHint for opentelemetry_proto::tonic::collector::trace::v1::ExportTraceSe
 }
 
 impl ClickHouseSender {
-    fn url(&self, query: Option<&str>, blocks: bool) -> String {
+    /// `database` is the session's current database: the configured one for inserts,
+    /// `default` for DDL, which names its database and may be creating it.
+    fn url(&self, database: &str, query: Option<&str>, blocks: bool) -> String {
         let mut url = format!("{}/?database=", self.base);
-        url_encode(&self.database, &mut url);
+        url_encode(database, &mut url);
         if let Some(query) = query {
             url.push_str("&query=");
             url_encode(query, &mut url);
@@ -178,7 +180,10 @@ impl ClickHouseSender {
                 "{what}: ClickHouse answered HTTP {} with error code {code}: {text}",
                 status.as_u16()
             ),
-            None => format!("{what}: ClickHouse answered HTTP {}: {text}", status.as_u16()),
+            None => format!(
+                "{what}: ClickHouse answered HTTP {}: {text}",
+                status.as_u16()
+            ),
         };
         match response::classify(status.as_u16(), code) {
             Verdict::Permanent => Err(SendError::permanent(message)),
@@ -191,7 +196,7 @@ impl ClickHouseSender {
         let mut pending = self.pending_ddl.lock().await;
         while let Some(statement) = pending.first() {
             let request = self.request(
-                self.url(None, false),
+                self.url(DEFAULT_DATABASE, None, false),
                 Bytes::from(statement.clone()),
                 None,
             )?;
@@ -231,11 +236,10 @@ impl Sender for ClickHouseSender {
         }
         self.ensure_schema().await?;
         let compress = self.compress;
-        let (body, rows) =
-            tokio::task::spawn_blocking(move || encode_rows(&payload, compress))
-                .await
-                .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
-                .map_err(SendError::permanent)?;
+        let (body, rows) = tokio::task::spawn_blocking(move || encode_rows(&payload, compress))
+            .await
+            .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
+            .map_err(SendError::permanent)?;
         if rows == 0 {
             return Ok(());
         }
@@ -245,12 +249,11 @@ impl Sender for ClickHouseSender {
             Wire::Plain => (false, None),
         };
         let request = self.request(
-            self.url(Some(&self.traces_insert), blocks),
+            self.url(&self.database, Some(&self.traces_insert), blocks),
             Bytes::from(body),
             encoding,
         )?;
-        self.post(request, &format!("inserting {rows} spans"))
-            .await
+        self.post(request, &format!("inserting {rows} spans")).await
     }
 }
 
@@ -261,7 +264,10 @@ mod tests {
     #[test]
     fn url_encoding() {
         let mut out = String::new();
-        url_encode("INSERT INTO \"a\".\"b\" (x, Events.Name) FORMAT RowBinary", &mut out);
+        url_encode(
+            "INSERT INTO \"a\".\"b\" (x, Events.Name) FORMAT RowBinary",
+            &mut out,
+        );
         assert_eq!(
             out,
             "INSERT%20INTO%20%22a%22.%22b%22%20%28x%2C%20Events.Name%29%20FORMAT%20RowBinary"

@@ -64,23 +64,23 @@ fn minimal_span_exact_bytes() {
     let mut w = RowWriter::default();
     assert_eq!(encode_traces(&request(vec![span]), &mut w), 1);
     let expected = [
-        1_000i64.to_le_bytes().to_vec(),       // Timestamp
-        s(&"01".repeat(16)),                   // TraceId
-        s(&"ab".repeat(8)),                    // SpanId
-        s(""),                                 // ParentSpanId
-        s(""),                                 // TraceState
-        s("GET /"),                            // SpanName
-        s("Server"),                           // SpanKind
-        s("svc"),                              // ServiceName
+        1_000i64.to_le_bytes().to_vec(),                 // Timestamp
+        s(&"01".repeat(16)),                             // TraceId
+        s(&"ab".repeat(8)),                              // SpanId
+        s(""),                                           // ParentSpanId
+        s(""),                                           // TraceState
+        s("GET /"),                                      // SpanName
+        s("Server"),                                     // SpanKind
+        s("svc"),                                        // ServiceName
         [vec![1], s("service.name"), s("svc")].concat(), // ResourceAttributes
-        s("lib"),                              // ScopeName
-        s("1.0"),                              // ScopeVersion
-        [vec![1], s("n"), s("7")].concat(),    // SpanAttributes
-        500u64.to_le_bytes().to_vec(),         // Duration
-        s("Error"),                            // StatusCode
-        s("boom"),                             // StatusMessage
-        vec![0, 0, 0],                         // Events.*
-        vec![0, 0, 0, 0],                      // Links.*
+        s("lib"),                                        // ScopeName
+        s("1.0"),                                        // ScopeVersion
+        [vec![1], s("n"), s("7")].concat(),              // SpanAttributes
+        500u64.to_le_bytes().to_vec(),                   // Duration
+        s("Error"),                                      // StatusCode
+        s("boom"),                                       // StatusMessage
+        vec![0, 0, 0],                                   // Events.*
+        vec![0, 0, 0, 0],                                // Links.*
     ]
     .concat();
     assert_eq!(w.buf, expected);
@@ -148,7 +148,10 @@ fn events_and_links_are_parallel_arrays() {
         tail
     );
     // Unspecified kind, no attributes on the span.
-    assert!(w.buf.windows(12).any(|win| win == s("Unspecified").as_slice()));
+    assert!(w
+        .buf
+        .windows(12)
+        .any(|win| win == s("Unspecified").as_slice()));
 }
 
 #[test]

@@ -85,12 +85,13 @@ def expected_attr(value) -> str:
     return str(value)
 
 
-def test_sdk_spans_land_in_otel_traces(start_sonde, clickhouse):
+@pytest.mark.parametrize("compress", ["lz4", "gzip", "deflate", "none"])
+def test_sdk_spans_land_in_otel_traces(start_sonde, clickhouse, compress):
     ports = Ports()
     exporter = {"clickhouse": {
         "endpoint": f"http://127.0.0.1:{clickhouse.port}",
         "database": "otel",
-        "compress": "lz4",
+        "compress": compress,
         "ttl": "72h",
         "retry_on_failure": {"initial_interval": "100ms", "max_interval": "500ms"},
     }}

@@ -16,6 +16,7 @@ pub fn registry() -> Registry {
             sonde_exporter_otlp::factory(),
             sonde_exporter_otlphttp::factory(),
             sonde_exporter_debug::factory(),
+            sonde_exporter_clickhouse::factory(),
         ],
         extensions: vec![sonde_extension_health_check::factory()],
     }

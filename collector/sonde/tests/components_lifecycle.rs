@@ -28,6 +28,7 @@ fn config_for(kind: Kind, name: &str, default: serde_yaml::Value) -> serde_yaml:
         }
         (Kind::Exporter, "otlp") => "endpoint: '127.0.0.1:1'\ntls: {insecure: true}",
         (Kind::Exporter, "otlphttp") => "endpoint: 'http://127.0.0.1:1'",
+        (Kind::Exporter, "clickhouse") => "endpoint: 'http://127.0.0.1:1'",
         (Kind::Processor, "memory_limiter") => "check_interval: 1s\nlimit_mib: 4000",
         (Kind::Extension, "health_check") => "endpoint: '127.0.0.1:0'",
         _ => "{}",
@@ -137,6 +138,7 @@ async fn every_component_validates_starts_and_stops_twice() {
             "receiver otlp",
             "processor batch",
             "processor memory_limiter",
+            "exporter clickhouse",
             "exporter debug",
             "exporter otlp",
             "exporter otlphttp",

@@ -1,0 +1,193 @@
+//! The ClickHouse exporter (`clickhouse`): writes traces into otelcol-contrib's
+//! ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts` and its materialized
+//! view) as RowBinary inserts over ClickHouse's HTTP interface, behind the shared
+//! exporter driver (sending queue, retry, timeout).
+//!
+//! Layout: [`config`] (contrib's keys), [`schema`] (the DDL, pure), [`rowbinary`] and
+//! [`traces`] (spans as rows, pure), [`attributes`] (attribute values as contrib
+//! stores them), [`compress`] (the body on the wire), `sender` (requests and the
+//! schema at start), `response` (which errors are permanent).
+//!
+//! Logs and metrics are not written yet; a pipeline of those signals is refused when
+//! the exporter is created.
+
+pub mod attributes;
+pub mod compress;
+pub mod config;
+mod response;
+pub mod rowbinary;
+pub mod schema;
+mod sender;
+pub mod traces;
+
+use std::sync::Arc;
+
+use base64::Engine;
+use http::HeaderValue;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use sonde_api::component::{ConsumerComponent, TypedFactory};
+use sonde_api::{BoxError, CreateSettings, ExporterFactory, Signal, Stability};
+use sonde_exporterhelper::{Driver, DriverOptions};
+use tokio::sync::Mutex;
+
+use crate::config::Config;
+use crate::schema::SchemaParams;
+
+/// clickhouse-go's DSN options: they configure the Go driver, not the server, and
+/// ClickHouse would refuse them as unknown settings.
+const DRIVER_OPTIONS: &[&str] = &[
+    "dial_timeout",
+    "read_timeout",
+    "compress",
+    "compress_level",
+    "secure",
+    "skip_verify",
+    "connection_open_strategy",
+    "block_buffer_size",
+    "max_compression_buffer",
+    "max_open_conns",
+    "max_idle_conns",
+    "conn_max_lifetime",
+    "username",
+    "password",
+    "debug",
+    "client_info_product",
+    "http_proxy",
+    "http_path",
+    "database",
+];
+
+struct ClickHouseExporterFactory;
+
+pub fn factory() -> Arc<dyn ExporterFactory> {
+    Arc::new(ClickHouseExporterFactory)
+}
+
+impl TypedFactory for ClickHouseExporterFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "clickhouse";
+    const MODULE: &'static str = sonde_api::module_name!();
+}
+
+/// The query-string settings of every request: the endpoint's, then
+/// `connection_params`, then `async_insert` unless one of those set it.
+pub fn settings(config: &Config) -> Result<Vec<(String, String)>, BoxError> {
+    let endpoint = config.endpoint()?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut set = |k: &str, v: &str| {
+        if DRIVER_OPTIONS.contains(&k) {
+            return;
+        }
+        match out.iter_mut().find(|(key, _)| key == k) {
+            Some(pair) => pair.1 = v.to_string(),
+            None => out.push((k.to_string(), v.to_string())),
+        }
+    };
+    for (k, v) in &endpoint.params {
+        set(k, v);
+    }
+    for (k, v) in &config.connection_params {
+        set(k, v);
+    }
+    if !out.iter().any(|(k, _)| k == "async_insert") {
+        let flag = if config.async_insert { "1" } else { "0" };
+        out.push(("async_insert".into(), flag.into()));
+    }
+    Ok(out)
+}
+
+impl ExporterFactory for ClickHouseExporterFactory {
+    fn stability(&self, signal: Signal) -> Option<Stability> {
+        match signal {
+            Signal::Traces => Some(Stability::Alpha),
+            Signal::Metrics | Signal::Logs => None,
+        }
+    }
+
+    fn create(
+        &self,
+        settings: CreateSettings,
+        config: &serde_yaml::Value,
+        signals: &[Signal],
+    ) -> Result<Arc<dyn ConsumerComponent>, BoxError> {
+        let config: Config = sonde_api::config::decode(config)?;
+        if let Some(signal) = signals.iter().find(|s| **s != Signal::Traces) {
+            return Err(format!("the clickhouse exporter does not export {signal} yet").into());
+        }
+        let endpoint = config.endpoint()?;
+        let user = if config.username.is_empty() {
+            endpoint.user.clone()
+        } else {
+            Some((config.username.clone(), config.password.clone()))
+        };
+        let auth = match user {
+            Some((name, password)) => {
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
+                Some(
+                    HeaderValue::from_str(&format!("Basic {token}"))
+                        .map_err(|e| format!("username: {e}"))?,
+                )
+            }
+            None => None,
+        };
+        let schema = SchemaParams::from_config(&config);
+        let ddl = if config.create_schema {
+            schema.traces_ddl()
+        } else {
+            Vec::new()
+        };
+        let connector = config.tls.https_connector(false)?;
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .build(connector);
+        let sender = sender::ClickHouseSender {
+            client,
+            base: endpoint.base.clone(),
+            database: schema.database.clone(),
+            settings: crate::settings(&config)?,
+            auth,
+            compress: config.compress,
+            traces_insert: schema::traces_insert(&schema.database, &schema.traces_table),
+            pending_ddl: Mutex::new(ddl),
+            exporter: settings.id.to_string(),
+        };
+        let options = DriverOptions::new(
+            config.timeout,
+            config.retry_on_failure.clone(),
+            config.sending_queue.clone(),
+        );
+        Ok(Arc::new(Driver::new(
+            &settings,
+            signals,
+            options,
+            Arc::new(sender),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_merge_and_drop_driver_options() {
+        let config: Config = sonde_api::config::decode(
+            &serde_yaml::from_str(
+                "{endpoint: 'http://a:8123/otel?dial_timeout=5s&max_threads=2', \
+                 connection_params: {max_threads: '4', compress: lz4, insert_deduplicate: '0'}}",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            settings(&config).unwrap(),
+            vec![
+                ("max_threads".to_string(), "4".to_string()),
+                ("insert_deduplicate".to_string(), "0".to_string()),
+                ("async_insert".to_string(), "1".to_string()),
+            ]
+        );
+    }
+}

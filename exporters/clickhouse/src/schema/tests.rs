@@ -1,0 +1,175 @@
+//! Golden tests: the exact DDL for the default config and for a clustered one.
+
+use std::time::Duration;
+
+use super::*;
+
+fn params(database: &str, cluster: &str, engine: &str, ttl: Duration) -> SchemaParams {
+    SchemaParams {
+        database: database.into(),
+        traces_table: "otel_traces".into(),
+        cluster: cluster.into(),
+        engine: engine.into(),
+        ttl,
+    }
+}
+
+const COLUMNS: &str = "    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1)),
+    ParentSpanId String CODEC(ZSTD(1)),
+    TraceState String CODEC(ZSTD(1)),
+    SpanName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion String CODEC(ZSTD(1)),
+    SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(ZSTD(1)),
+    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
+    StatusMessage String CODEC(ZSTD(1)),
+    Events Nested (
+        Timestamp DateTime64(9),
+        Name LowCardinality(String),
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    Links Nested (
+        TraceId String,
+        SpanId String,
+        TraceState String,
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+";
+
+#[test]
+fn default_config_ddl() {
+    let p = params("default", "", "MergeTree()", Duration::ZERO);
+    let ddl = p.traces_ddl();
+    assert_eq!(ddl.len(), 3, "no CREATE DATABASE for `default`");
+    assert_eq!(
+        ddl[0],
+        format!(
+            "CREATE TABLE IF NOT EXISTS \"default\".\"otel_traces\" (\n{COLUMNS}) ENGINE = MergeTree()
+PARTITION BY toDate(Timestamp)
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+SETTINGS index_granularity=8192, ttl_only_drop_parts = 1"
+        )
+    );
+    assert_eq!(
+        ddl[1],
+        "CREATE TABLE IF NOT EXISTS \"default\".\"otel_traces_trace_id_ts\" (
+    TraceId String CODEC(ZSTD(1)),
+    Start DateTime CODEC(Delta, ZSTD(1)),
+    End DateTime CODEC(Delta, ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = MergeTree()
+PARTITION BY toDate(Start)
+ORDER BY (TraceId, Start)
+SETTINGS index_granularity=8192, ttl_only_drop_parts = 1"
+    );
+    assert_eq!(
+        ddl[2],
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS \"default\".\"otel_traces_trace_id_ts_mv\"
+TO \"default\".\"otel_traces_trace_id_ts\"
+AS SELECT
+    TraceId,
+    min(Timestamp) as Start,
+    max(Timestamp) as End
+FROM \"default\".\"otel_traces\"
+WHERE TraceId != ''
+GROUP BY TraceId"
+    );
+}
+
+#[test]
+fn clustered_replicated_with_ttl() {
+    let p = params(
+        "otel",
+        "my_cluster",
+        "ReplicatedMergeTree('/clickhouse/tables/{shard}/{table}', '{replica}')",
+        Duration::from_secs(72 * 3600),
+    );
+    let ddl = p.traces_ddl();
+    assert_eq!(ddl.len(), 4);
+    assert_eq!(
+        ddl[0],
+        "CREATE DATABASE IF NOT EXISTS \"otel\" ON CLUSTER my_cluster"
+    );
+    assert_eq!(
+        ddl[1],
+        format!(
+            "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_traces\" ON CLUSTER my_cluster (\n{COLUMNS}) \
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{{table}}', '{{replica}}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+TTL toDateTime(Timestamp) + toIntervalDay(3)
+SETTINGS index_granularity=8192, ttl_only_drop_parts = 1"
+        )
+    );
+    assert_eq!(
+        ddl[2],
+        "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_traces_trace_id_ts\" ON CLUSTER my_cluster (
+    TraceId String CODEC(ZSTD(1)),
+    Start DateTime CODEC(Delta, ZSTD(1)),
+    End DateTime CODEC(Delta, ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{table}', '{replica}')
+PARTITION BY toDate(Start)
+ORDER BY (TraceId, Start)
+TTL toDateTime(Start) + toIntervalDay(3)
+SETTINGS index_granularity=8192, ttl_only_drop_parts = 1"
+    );
+    assert_eq!(
+        ddl[3],
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS \"otel\".\"otel_traces_trace_id_ts_mv\" ON CLUSTER my_cluster
+TO \"otel\".\"otel_traces_trace_id_ts\"
+AS SELECT
+    TraceId,
+    min(Timestamp) as Start,
+    max(Timestamp) as End
+FROM \"otel\".\"otel_traces\"
+WHERE TraceId != ''
+GROUP BY TraceId"
+    );
+}
+
+#[test]
+fn ttl_units() {
+    let f = "toDateTime(Timestamp)";
+    assert_eq!(ttl_expr(Duration::ZERO, f), None);
+    assert_eq!(
+        ttl_expr(Duration::from_secs(86_400 * 7), f).unwrap(),
+        "TTL toDateTime(Timestamp) + toIntervalDay(7)"
+    );
+    assert_eq!(
+        ttl_expr(Duration::from_secs(3_600 * 5), f).unwrap(),
+        "TTL toDateTime(Timestamp) + toIntervalHour(5)"
+    );
+    assert_eq!(
+        ttl_expr(Duration::from_secs(90 * 60), f).unwrap(),
+        "TTL toDateTime(Timestamp) + toIntervalMinute(90)"
+    );
+    assert_eq!(
+        ttl_expr(Duration::from_secs(45), f).unwrap(),
+        "TTL toDateTime(Timestamp) + toIntervalSecond(45)"
+    );
+}
+
+#[test]
+fn insert_statement_and_quoting() {
+    assert_eq!(
+        traces_insert("otel", "otel_traces"),
+        "INSERT INTO \"otel\".\"otel_traces\" (Timestamp, TraceId, SpanId, ParentSpanId, \
+TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, \
+SpanAttributes, Duration, StatusCode, StatusMessage, Events.Timestamp, Events.Name, \
+Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes) FORMAT RowBinary"
+    );
+    assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+}

@@ -1,0 +1,276 @@
+//! One insert over ClickHouse's HTTP interface, and the schema DDL.
+//!
+//! On the wire: `POST <endpoint>/?database=<db>&query=INSERT INTO "db"."table" (...)
+//! FORMAT RowBinary&<settings>` with the RowBinary rows as the body (compressed per
+//! `compress`, see [`crate::compress`]), `Authorization: Basic` when a username is
+//! set. DDL goes as the body of a plain `POST` with the same settings.
+//!
+//! Schema: with `create_schema`, [`Sender::start`] runs the DDL. A server that cannot
+//! be reached does not fail the start (otelcol's exporter fails at export time, not at
+//! start, for a database that is down): the DDL is run again before the next insert,
+//! and until it succeeds inserts are retryable failures.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Request};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use sonde_api::{BoxError, Payload, Signal};
+use sonde_exporterhelper::{SendError, Sender};
+use sonde_netconfig::tls::HttpsConnector;
+use tokio::sync::Mutex;
+
+use crate::compress::{self, Wire};
+use crate::config::{Compress, DEFAULT_DATABASE};
+use crate::response::{self, Verdict};
+use crate::rowbinary::RowWriter;
+use crate::traces::encode_traces;
+
+/// Error bodies beyond this are not read.
+const MAX_RESPONSE_BODY: usize = 64 << 10;
+
+pub(crate) struct ClickHouseSender {
+    pub(crate) client: Client<HttpsConnector, Full<Bytes>>,
+    /// `scheme://host:port`.
+    pub(crate) base: String,
+    pub(crate) database: String,
+    /// Settings for every request's query string (endpoint's, `connection_params`,
+    /// `async_insert`).
+    pub(crate) settings: Vec<(String, String)>,
+    pub(crate) auth: Option<HeaderValue>,
+    pub(crate) compress: Compress,
+    pub(crate) traces_insert: String,
+    /// The DDL still to run; empty once the schema is in place (or not wanted).
+    pub(crate) pending_ddl: Mutex<Vec<String>>,
+    pub(crate) exporter: String,
+}
+
+/// An error with its causes, since hyper's top-level text alone says little.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `application/x-www-form-urlencoded` escaping of a query-string value.
+pub(crate) fn url_encode(s: &str, out: &mut String) {
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+}
+
+fn encode_rows(payload: &Payload, compress: Compress) -> Result<(Vec<u8>, usize), String> {
+    let payload = payload
+        .decoded()
+        .map_err(|e| format!("decoding the payload: {e}"))?;
+    let Payload::Traces(request) = &*payload else {
+        return Err(format!(
+            "the clickhouse exporter does not export {} yet",
+            payload.signal()
+        ));
+    };
+    let mut w = RowWriter::with_capacity(request.encoded_len_hint());
+    let rows = encode_traces(request, &mut w);
+    Ok((compress::encode(compress, w.buf), rows))
+}
+
+/// A rough size for the rows: about the protobuf's, which is close.
+trait LenHint {
+    fn encoded_len_hint(&self) -> usize;
+}
+
+impl LenHint for opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
+    fn encoded_len_hint(&self) -> usize {
+        self.resource_spans
+            .iter()
+            .flat_map(|rs| &rs.scope_spans)
+            .map(|ss| ss.spans.len() * 256)
+            .sum()
+    }
+}
+
+impl ClickHouseSender {
+    /// `database` is the session's current database: the configured one for inserts,
+    /// `default` for DDL, which names its database and may be creating it.
+    fn url(&self, database: &str, query: Option<&str>, blocks: bool) -> String {
+        let mut url = format!("{}/?database=", self.base);
+        url_encode(database, &mut url);
+        if let Some(query) = query {
+            url.push_str("&query=");
+            url_encode(query, &mut url);
+        }
+        for (k, v) in &self.settings {
+            url.push('&');
+            url_encode(k, &mut url);
+            url.push('=');
+            url_encode(v, &mut url);
+        }
+        if blocks {
+            url.push_str("&decompress=1");
+        }
+        url
+    }
+
+    fn request(
+        &self,
+        url: String,
+        body: Bytes,
+        encoding: Option<&'static str>,
+    ) -> Result<Request<Full<Bytes>>, SendError> {
+        let mut request = Request::post(url)
+            .body(Full::new(body))
+            .map_err(|e| SendError::permanent(format!("building the request: {e}")))?;
+        let headers = request.headers_mut();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("sonde/", env!("CARGO_PKG_VERSION"))),
+        );
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        if let Some(encoding) = encoding {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        if let Some(auth) = &self.auth {
+            headers.insert(AUTHORIZATION, auth.clone());
+        }
+        Ok(request)
+    }
+
+    /// Sends one request; classifies a failure.
+    async fn post(&self, request: Request<Full<Bytes>>, what: &str) -> Result<(), SendError> {
+        let response = self.client.request(request).await.map_err(|e| {
+            SendError::retryable(format!("{what}: failed to reach ClickHouse: {}", chain(&e)))
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            // Drain the (empty) body so the connection goes back to the pool.
+            let _ = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
+                .collect()
+                .await;
+            return Ok(());
+        }
+        let code_header = response
+            .headers()
+            .get("x-clickhouse-exception-code")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let text = response::message(&body);
+        let code = response::exception_code(code_header.as_deref(), &text);
+        let message = match code {
+            Some(code) => format!(
+                "{what}: ClickHouse answered HTTP {} with error code {code}: {text}",
+                status.as_u16()
+            ),
+            None => format!(
+                "{what}: ClickHouse answered HTTP {}: {text}",
+                status.as_u16()
+            ),
+        };
+        match response::classify(status.as_u16(), code) {
+            Verdict::Permanent => Err(SendError::permanent(message)),
+            Verdict::Retryable => Err(SendError::retryable(message)),
+        }
+    }
+
+    /// Runs whatever DDL is still pending, in order; stops at the first failure.
+    async fn ensure_schema(&self) -> Result<(), SendError> {
+        let mut pending = self.pending_ddl.lock().await;
+        while let Some(statement) = pending.first() {
+            let request = self.request(
+                self.url(DEFAULT_DATABASE, None, false),
+                Bytes::from(statement.clone()),
+                None,
+            )?;
+            let first_line = statement.lines().next().unwrap_or("").to_string();
+            self.post(request, &format!("creating the schema ({first_line})"))
+                .await?;
+            pending.remove(0);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Sender for ClickHouseSender {
+    async fn start(&self) -> Result<(), BoxError> {
+        match self.ensure_schema().await {
+            Ok(()) => Ok(()),
+            // The server said no to the DDL itself: no insert can work either.
+            Err(e) if e.is_permanent() => Err(e.into()),
+            Err(e) => {
+                tracing::warn!(
+                    exporter = %self.exporter,
+                    error = %e,
+                    "ClickHouse is not reachable yet; the schema will be created before the first insert"
+                );
+                Ok(())
+            }
+        }
+    }
+
+    async fn send(&self, payload: Arc<Payload>) -> Result<(), SendError> {
+        if payload.signal() != Signal::Traces {
+            return Err(SendError::permanent(format!(
+                "the clickhouse exporter does not export {} yet",
+                payload.signal()
+            )));
+        }
+        self.ensure_schema().await?;
+        let compress = self.compress;
+        let (body, rows) = tokio::task::spawn_blocking(move || encode_rows(&payload, compress))
+            .await
+            .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
+            .map_err(SendError::permanent)?;
+        if rows == 0 {
+            return Ok(());
+        }
+        let (blocks, encoding) = match compress.wire() {
+            Wire::Blocks => (true, None),
+            Wire::ContentEncoding(e) => (false, Some(e)),
+            Wire::Plain => (false, None),
+        };
+        let request = self.request(
+            self.url(&self.database, Some(&self.traces_insert), blocks),
+            Bytes::from(body),
+            encoding,
+        )?;
+        self.post(request, &format!("inserting {rows} spans")).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoding() {
+        let mut out = String::new();
+        url_encode(
+            "INSERT INTO \"a\".\"b\" (x, Events.Name) FORMAT RowBinary",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "INSERT%20INTO%20%22a%22.%22b%22%20%28x%2C%20Events.Name%29%20FORMAT%20RowBinary"
+        );
+    }
+}

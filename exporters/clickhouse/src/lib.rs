@@ -12,8 +12,10 @@
 //! the exporter is created.
 
 pub mod attributes;
+mod columns;
 pub mod compress;
 pub mod config;
+pub mod logs;
 mod response;
 pub mod rowbinary;
 pub mod schema;
@@ -58,6 +60,9 @@ const DRIVER_OPTIONS: &[&str] = &[
     "database",
 ];
 
+/// The signals written so far; a pipeline of any other is refused at creation.
+pub const SIGNALS: &[Signal] = &[Signal::Traces, Signal::Logs];
+
 struct ClickHouseExporterFactory;
 
 pub fn factory() -> Arc<dyn ExporterFactory> {
@@ -97,11 +102,29 @@ pub fn settings(config: &Config) -> Result<Vec<(String, String)>, BoxError> {
     Ok(out)
 }
 
+/// The DDL of the tables the pipelines' signals write, the database once.
+pub fn schema_ddl(schema: &SchemaParams, signals: &[Signal]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for signal in signals {
+        let statements = match signal {
+            Signal::Traces => schema.traces_ddl(),
+            Signal::Logs => schema.logs_ddl(),
+            Signal::Metrics => schema.metrics_ddl(),
+        };
+        for statement in statements {
+            if !out.contains(&statement) {
+                out.push(statement);
+            }
+        }
+    }
+    out
+}
+
 impl ExporterFactory for ClickHouseExporterFactory {
     fn stability(&self, signal: Signal) -> Option<Stability> {
         match signal {
-            Signal::Traces => Some(Stability::Alpha),
-            Signal::Metrics | Signal::Logs => None,
+            Signal::Traces | Signal::Logs => Some(Stability::Alpha),
+            Signal::Metrics => None,
         }
     }
 
@@ -112,8 +135,16 @@ impl ExporterFactory for ClickHouseExporterFactory {
         signals: &[Signal],
     ) -> Result<Arc<dyn ConsumerComponent>, BoxError> {
         let config: Config = sonde_api::config::decode(config)?;
-        if let Some(signal) = signals.iter().find(|s| **s != Signal::Traces) {
-            return Err(format!("the clickhouse exporter does not export {signal} yet").into());
+        if let Some(signal) = signals.iter().find(|s| !SIGNALS.contains(s)) {
+            return Err(format!(
+                "the clickhouse exporter does not export {signal} yet (it writes {})",
+                SIGNALS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+            .into());
         }
         let endpoint = config.endpoint()?;
         let user = if config.username.is_empty() {
@@ -134,7 +165,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
         };
         let schema = SchemaParams::from_config(&config);
         let ddl = if config.create_schema {
-            schema.traces_ddl()
+            schema_ddl(&schema, signals)
         } else {
             Vec::new()
         };
@@ -149,9 +180,13 @@ impl ExporterFactory for ClickHouseExporterFactory {
             settings: crate::settings(&config)?,
             auth,
             compress: config.compress,
-            traces_insert: schema::traces_insert(&schema.database, &schema.traces_table),
+            inserts: sender::Inserts {
+                traces: schema::traces_insert(&schema.database, &schema.traces_table),
+                logs: schema.logs_insert(),
+            },
             pending_ddl: Mutex::new(ddl),
             exporter: settings.id.to_string(),
+            signals: signals.to_vec(),
         };
         let options = DriverOptions::new(
             config.timeout,

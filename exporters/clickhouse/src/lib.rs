@@ -1,14 +1,17 @@
-//! The ClickHouse exporter (`clickhouse`): writes traces into otelcol-contrib's
-//! ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts` and its materialized
-//! view) as RowBinary inserts over ClickHouse's HTTP interface, behind the shared
-//! exporter driver (sending queue, retry, timeout).
+//! The ClickHouse exporter (`clickhouse`): writes traces, logs and gauge/sum metrics
+//! into otelcol-contrib's ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts`
+//! and its materialized view, `otel_logs`, `otel_metrics_gauge`, `otel_metrics_sum`) as
+//! RowBinary inserts over ClickHouse's HTTP interface, behind the shared exporter
+//! driver (sending queue, retry, timeout).
 //!
-//! Layout: [`config`] (contrib's keys), [`schema`] (the DDL, pure), [`rowbinary`] and
-//! [`traces`] (spans as rows, pure), [`attributes`] (attribute values as contrib
-//! stores them), [`compress`] (the body on the wire), `sender` (requests and the
-//! schema at start), `response` (which errors are permanent).
+//! Layout: [`config`] (contrib's keys), [`schema`] (the DDL, pure), [`rowbinary`],
+//! [`traces`], [`logs`] and [`metrics`] (OTLP as rows, pure), `columns` and
+//! [`attributes`] (values as contrib stores them), [`compress`] (the body on the wire),
+//! `sender` (requests and the schema at start), `response` (which errors are
+//! permanent).
 //!
-//! Logs and metrics are not written yet; a pipeline of those signals is refused when
+//! Histogram, exponential-histogram and summary points are not written yet: they are
+//! dropped with a warning. A pipeline of a signal outside [`SIGNALS`] is refused when
 //! the exporter is created.
 
 pub mod attributes;
@@ -16,6 +19,7 @@ mod columns;
 pub mod compress;
 pub mod config;
 pub mod logs;
+pub mod metrics;
 mod response;
 pub mod rowbinary;
 pub mod schema;
@@ -61,7 +65,7 @@ const DRIVER_OPTIONS: &[&str] = &[
 ];
 
 /// The signals written so far; a pipeline of any other is refused at creation.
-pub const SIGNALS: &[Signal] = &[Signal::Traces, Signal::Logs];
+pub const SIGNALS: &[Signal] = &[Signal::Traces, Signal::Logs, Signal::Metrics];
 
 struct ClickHouseExporterFactory;
 
@@ -124,7 +128,8 @@ impl ExporterFactory for ClickHouseExporterFactory {
     fn stability(&self, signal: Signal) -> Option<Stability> {
         match signal {
             Signal::Traces | Signal::Logs => Some(Stability::Alpha),
-            Signal::Metrics => None,
+            // Gauge and sum only so far.
+            Signal::Metrics => Some(Stability::Development),
         }
     }
 
@@ -183,6 +188,8 @@ impl ExporterFactory for ClickHouseExporterFactory {
             inserts: sender::Inserts {
                 traces: schema::traces_insert(&schema.database, &schema.traces_table),
                 logs: schema.logs_insert(),
+                gauge: schema.gauge_insert(),
+                sum: schema.sum_insert(),
             },
             pending_ddl: Mutex::new(ddl),
             exporter: settings.id.to_string(),

@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use crate::compress::{self, Wire};
 use crate::config::{Compress, DEFAULT_DATABASE};
 use crate::logs::encode_logs;
+use crate::metrics::encode_metrics;
 use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
 use crate::traces::encode_traces;
@@ -79,6 +80,8 @@ pub(crate) fn url_encode(s: &str, out: &mut String) {
 pub(crate) enum Table {
     Traces,
     Logs,
+    Gauge,
+    Sum,
 }
 
 impl Table {
@@ -87,6 +90,8 @@ impl Table {
         match self {
             Table::Traces => "spans",
             Table::Logs => "log records",
+            Table::Gauge => "gauge points",
+            Table::Sum => "sum points",
         }
     }
 }
@@ -95,6 +100,8 @@ impl Table {
 pub(crate) struct Inserts {
     pub(crate) traces: String,
     pub(crate) logs: String,
+    pub(crate) gauge: String,
+    pub(crate) sum: String,
 }
 
 impl Inserts {
@@ -102,6 +109,8 @@ impl Inserts {
         match table {
             Table::Traces => &self.traces,
             Table::Logs => &self.logs,
+            Table::Gauge => &self.gauge,
+            Table::Sum => &self.sum,
         }
     }
 }
@@ -128,9 +137,30 @@ fn encode_rows(payload: &Payload, compress: Compress) -> Result<Vec<Encoded>, St
             let rows = encode_logs(request, &mut w);
             (Table::Logs, w, rows)
         }
+        Payload::Metrics(request) => {
+            let rows = encode_metrics(request);
+            if rows.skipped > 0 {
+                tracing::warn!(
+                    points = rows.skipped,
+                    "histogram, exponential-histogram and summary points are not written to ClickHouse yet; dropped"
+                );
+            }
+            return Ok(vec![
+                Encoded {
+                    table: Table::Gauge,
+                    body: compress::encode(compress, rows.gauge.buf),
+                    rows: rows.gauge_rows,
+                },
+                Encoded {
+                    table: Table::Sum,
+                    body: compress::encode(compress, rows.sum.buf),
+                    rows: rows.sum_rows,
+                },
+            ]);
+        }
         other => {
             return Err(format!(
-                "the clickhouse exporter does not export {} yet",
+                "the clickhouse exporter cannot write a {} payload it could not decode",
                 other.signal()
             ))
         }

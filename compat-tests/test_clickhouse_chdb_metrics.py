@@ -1,8 +1,8 @@
 """The OpenTelemetry Python SDK's metrics -> sonde (otlp receiver -> clickhouse
-exporter) -> ClickHouse (chDB behind `sondetest.chfront`): sonde creates contrib's
-`otel_metrics_gauge` and `otel_metrics_sum`, and every gauge and sum data point the SDK
-exported is a row equal to it, exemplars included. Histogram points are not written
-yet (the exporter logs and drops them).
+exporter) -> ClickHouse (chDB behind `sondetest.chfront`): sonde creates contrib's five
+metric tables, and every gauge, sum, histogram and exponential-histogram data point the
+SDK exported is a row equal to it, exemplars included. (The SDK makes no summaries; the
+summary table is created, and its rows are checked byte for byte by the unit tests.)
 """
 
 import time
@@ -11,7 +11,9 @@ import urllib.error
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.metrics import Observation
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import Gauge, PeriodicExportingMetricReader, Sum
+from opentelemetry.sdk.metrics.export import (ExponentialHistogram, Gauge, Histogram,
+                                              PeriodicExportingMetricReader, Sum)
+from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -45,10 +47,16 @@ def emit(provider: MeterProvider):
     gauge.set(-4, {"room": "freezer"})
     meter.create_observable_gauge(
         "cpu.utilization", callbacks=[lambda _options: [Observation(0.75, {"cpu": "0"})]])
-    meter.create_histogram("latency").record(12.5)
+    latency = meter.create_histogram("latency", unit="ms")
+    with tracer.start_as_current_span("sampled"):
+        latency.record(12.5, {"route": "/a"})
+    latency.record(700, {"route": "/a"})
+    size = meter.create_histogram("size", unit="By")  # exponential, by the view
+    for v in (0, 3, 4, 1000, 0.25):
+        size.record(v)
 
 
-def test_sdk_gauges_and_sums_land_in_metric_tables(start_sonde, clickhouse):
+def test_sdk_metrics_land_in_metric_tables(start_sonde, clickhouse):
     ports = Ports()
     exporter = {"clickhouse": {
         "endpoint": f"http://127.0.0.1:{clickhouse.port}",
@@ -61,27 +69,30 @@ def test_sdk_gauges_and_sums_land_in_metric_tables(start_sonde, clickhouse):
     provider = MeterProvider(
         resource=Resource({"service.name": "ch-metrics", "host.name": "h1"}),
         metric_readers=[PeriodicExportingMetricReader(recording,
-                                                      export_interval_millis=3_600_000)])
+                                                      export_interval_millis=3_600_000)],
+        views=[View(instrument_name="size",
+                    aggregation=ExponentialBucketHistogramAggregation(max_size=20))])
     emit(provider)
     provider.shutdown()  # one collection, one export
     assert len(recording.sent) == 1
 
-    sent = {"gauge": [], "sum": []}
+    kinds = {Gauge: "gauge", Sum: "sum", Histogram: "histogram",
+             ExponentialHistogram: "exp_histogram"}
+    sent = {kind: [] for kind in kinds.values()}
     for data in recording.sent:
         for rm in data.resource_metrics:
             for sm in rm.scope_metrics:
                 for metric in sm.metrics:
-                    if isinstance(metric.data, (Gauge, Sum)):
-                        kind = "gauge" if isinstance(metric.data, Gauge) else "sum"
-                        for point in metric.data.data_points:
-                            sent[kind].append((rm, sm, metric, point))
-    assert len(sent["gauge"]) == 3 and len(sent["sum"]) == 4
+                    for point in metric.data.data_points:
+                        sent[kinds[type(metric.data)]].append((rm, sm, metric, point))
+    assert {k: len(v) for k, v in sent.items()} == {
+        "gauge": 3, "sum": 4, "histogram": 1, "exp_histogram": 1}
 
     columns = ("ResourceAttributes, ResourceSchemaUrl, ScopeName, ScopeVersion, "
                "ScopeAttributes, ScopeDroppedAttrCount, ScopeSchemaUrl, ServiceName, MetricName, "
                "MetricDescription, MetricUnit, Attributes, "
                "toUnixTimestamp64Nano(StartTimeUnix) AS start, "
-               "toUnixTimestamp64Nano(TimeUnix) AS time, Value, Flags, "
+               "toUnixTimestamp64Nano(TimeUnix) AS time, Flags, "
                "Exemplars.FilteredAttributes, "
                "arrayMap(x -> toUnixTimestamp64Nano(x), Exemplars.TimeUnix) AS ets, "
                "Exemplars.Value, Exemplars.SpanId, Exemplars.TraceId")
@@ -100,9 +111,16 @@ def test_sdk_gauges_and_sums_land_in_metric_tables(start_sonde, clickhouse):
         assert len(rows) == n, rows
         return rows
 
-    tables = {"gauge": rows_of("otel_metrics_gauge", "", 3),
+    hist = ", Count, Sum, Min, Max, AggregationTemporality"
+    tables = {"gauge": rows_of("otel_metrics_gauge", ", Value", 3),
               "sum": rows_of("otel_metrics_sum",
-                             ", AggregationTemporality, IsMonotonic", 4)}
+                             ", Value, AggregationTemporality, IsMonotonic", 4),
+              "histogram": rows_of("otel_metrics_histogram",
+                                   hist + ", BucketCounts, ExplicitBounds", 1),
+              "exp_histogram": rows_of(
+                  "otel_metrics_exponential_histogram",
+                  hist + ", Scale, ZeroCount, PositiveOffset, PositiveBucketCounts, "
+                  "NegativeOffset, NegativeBucketCounts", 1)}
     for kind, points in sent.items():
         rows = {(r["MetricName"], tuple(sorted(r["Attributes"].items()))): r
                 for r in tables[kind]}
@@ -122,7 +140,6 @@ def test_sdk_gauges_and_sums_land_in_metric_tables(start_sonde, clickhouse):
             assert row["MetricUnit"] == (metric.unit or "")
             assert int(row["start"]) == (point.start_time_unix_nano or 0)
             assert int(row["time"]) == point.time_unix_nano
-            assert row["Value"] == float(point.value)
             assert row["Flags"] == 0
             exemplars = point.exemplars or []
             assert row["Exemplars.FilteredAttributes"] == [
@@ -132,9 +149,26 @@ def test_sdk_gauges_and_sums_land_in_metric_tables(start_sonde, clickhouse):
             assert row["Exemplars.Value"] == [float(e.value) for e in exemplars]
             assert row["Exemplars.SpanId"] == [hexid(e.span_id or 0, 16) for e in exemplars]
             assert row["Exemplars.TraceId"] == [hexid(e.trace_id or 0, 32) for e in exemplars]
-            if kind == "sum":
+            if kind in ("gauge", "sum"):
+                assert row["Value"] == float(point.value)
+            if kind != "gauge":
                 assert row["AggregationTemporality"] == int(metric.data.aggregation_temporality)
+            if kind == "sum":
                 assert row["IsMonotonic"] == metric.data.is_monotonic
+            if kind in ("histogram", "exp_histogram"):
+                assert int(row["Count"]) == point.count
+                assert (row["Sum"], row["Min"], row["Max"]) == (point.sum, point.min, point.max)
+            if kind == "histogram":
+                assert [int(c) for c in row["BucketCounts"]] == list(point.bucket_counts)
+                assert row["ExplicitBounds"] == [float(b) for b in point.explicit_bounds]
+            if kind == "exp_histogram":
+                assert (row["Scale"], int(row["ZeroCount"])) == (point.scale, point.zero_count)
+                assert row["PositiveOffset"] == point.positive.offset
+                assert [int(c) for c in row["PositiveBucketCounts"]] == list(
+                    point.positive.bucket_counts)
+                assert row["NegativeOffset"] == point.negative.offset
+                assert [int(c) for c in row["NegativeBucketCounts"]] == list(
+                    point.negative.bucket_counts)
 
     sums = {r["MetricName"] + str(r["Attributes"]): r for r in tables["sum"]}
     sampled = sums["requests{'route': '/a'}"]
@@ -143,6 +177,13 @@ def test_sdk_gauges_and_sums_land_in_metric_tables(start_sonde, clickhouse):
     assert sums["queue.depth{'q': 'x'}"]["IsMonotonic"] is False
     assert sums["bytes{}"]["Value"] == 1.5
 
+    latency = tables["histogram"][0]
+    assert (int(latency["Count"]), latency["Sum"]) == (2, 712.5)
+    assert len(latency["Exemplars.TraceId"]) >= 1
+    assert int(tables["exp_histogram"][0]["ZeroCount"]) == 1
+
+    summary = clickhouse("SELECT count() AS n FROM otel.otel_metrics_summary")
+    assert int(summary[0]["n"]) == 0
     ddl = clickhouse("SHOW CREATE TABLE otel.otel_metrics_sum")[0]["statement"]
     assert "`IsMonotonic` Bool CODEC(Delta(1), ZSTD(1))" in ddl
     assert "ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))" in ddl

@@ -1,6 +1,6 @@
-//! The ClickHouse exporter (`clickhouse`): writes traces, logs and gauge/sum metrics
-//! into otelcol-contrib's ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts`
-//! and its materialized view, `otel_logs`, `otel_metrics_gauge`, `otel_metrics_sum`) as
+//! The ClickHouse exporter (`clickhouse`): writes traces, logs and metrics into
+//! otelcol-contrib's ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts` and
+//! its materialized view, `otel_logs`, the five `otel_metrics_<type>` tables) as
 //! RowBinary inserts over ClickHouse's HTTP interface, behind the shared exporter
 //! driver (sending queue, retry, timeout).
 //!
@@ -10,9 +10,7 @@
 //! `sender` (requests and the schema at start), `response` (which errors are
 //! permanent).
 //!
-//! Histogram, exponential-histogram and summary points are not written yet: they are
-//! dropped with a warning. A pipeline of a signal outside [`SIGNALS`] is refused when
-//! the exporter is created.
+//! A pipeline of a signal outside [`SIGNALS`] is refused when the exporter is created.
 
 pub mod attributes;
 mod columns;
@@ -127,9 +125,7 @@ pub fn schema_ddl(schema: &SchemaParams, signals: &[Signal]) -> Vec<String> {
 impl ExporterFactory for ClickHouseExporterFactory {
     fn stability(&self, signal: Signal) -> Option<Stability> {
         match signal {
-            Signal::Traces | Signal::Logs => Some(Stability::Alpha),
-            // Gauge and sum only so far.
-            Signal::Metrics => Some(Stability::Development),
+            Signal::Traces | Signal::Logs | Signal::Metrics => Some(Stability::Alpha),
         }
     }
 
@@ -147,7 +143,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
                     .iter()
                     .map(|s| s.to_string())
                     .collect::<Vec<_>>()
-                    .join(" and ")
+                    .join(", ")
             )
             .into());
         }
@@ -190,6 +186,9 @@ impl ExporterFactory for ClickHouseExporterFactory {
                 logs: schema.logs_insert(),
                 gauge: schema.gauge_insert(),
                 sum: schema.sum_insert(),
+                histogram: schema.histogram_insert(),
+                exp_histogram: schema.exp_histogram_insert(),
+                summary: schema.summary_insert(),
             },
             pending_ddl: Mutex::new(ddl),
             exporter: settings.id.to_string(),

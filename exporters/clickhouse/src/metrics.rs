@@ -7,29 +7,37 @@
 //! scope's dropped-attribute count, exemplars as five parallel arrays (filtered
 //! attributes, time, value, then span and trace id in hex with every byte, zeros
 //! included, as Go's `hex.EncodeToString` spells a pdata id). Sums add the
-//! aggregation temporality (OTLP's number) and monotonicity.
-//!
-//! Gauge and sum points are written; histogram, exponential-histogram and summary
-//! points are counted in [`MetricRows::skipped`] and not written yet.
+//! aggregation temporality (OTLP's number) and monotonicity. Histograms:
+//! `Count`, `Sum`, `Min`, `Max` (0 when absent, as pdata reads an unset optional),
+//! bucket counts and bounds; exponential histograms: scale, zero count, both bucket
+//! ranges' offsets and counts; summaries: count, sum and the quantiles as two
+//! parallel arrays.
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use opentelemetry_proto::tonic::metrics::v1::{
-    exemplar, number_data_point, Exemplar, NumberDataPoint,
+    exemplar, number_data_point, Exemplar, ExponentialHistogramDataPoint, HistogramDataPoint,
+    NumberDataPoint, SummaryDataPoint,
 };
 
 use crate::columns::{attributes, hex_id_full, service_name};
 use crate::rowbinary::RowWriter;
 
-/// The rows of each table, and what was left out.
+/// The rows of one table.
+#[derive(Debug, Default)]
+pub struct TableRows {
+    pub w: RowWriter,
+    pub rows: usize,
+}
+
+/// The rows of each table.
 #[derive(Debug, Default)]
 pub struct MetricRows {
-    pub gauge: RowWriter,
-    pub gauge_rows: usize,
-    pub sum: RowWriter,
-    pub sum_rows: usize,
-    /// Data points of types not written yet (histogram, exponential histogram, summary).
-    pub skipped: usize,
+    pub gauge: TableRows,
+    pub sum: TableRows,
+    pub histogram: TableRows,
+    pub exp_histogram: TableRows,
+    pub summary: TableRows,
 }
 
 /// The columns every metric row starts with, up to `MetricUnit`, encoded once per
@@ -98,6 +106,76 @@ fn number_point(point: &NumberDataPoint, w: &mut RowWriter, scratch: &mut String
     exemplars(&point.exemplars, w, scratch);
 }
 
+fn u64_array(values: &[u64], w: &mut RowWriter) {
+    w.len(values.len());
+    for v in values {
+        w.uint64(*v);
+    }
+}
+
+fn f64_array(values: &[f64], w: &mut RowWriter) {
+    w.len(values.len());
+    for v in values {
+        w.float64(*v);
+    }
+}
+
+/// From `Attributes` to `Max`.
+fn histogram_point(point: &HistogramDataPoint, w: &mut RowWriter, scratch: &mut String) {
+    attributes(&point.attributes, w, scratch);
+    w.datetime64_nanos(point.start_time_unix_nano);
+    w.datetime64_nanos(point.time_unix_nano);
+    w.uint64(point.count);
+    w.float64(point.sum.unwrap_or(0.0));
+    u64_array(&point.bucket_counts, w);
+    f64_array(&point.explicit_bounds, w);
+    exemplars(&point.exemplars, w, scratch);
+    w.uint32(point.flags);
+    w.float64(point.min.unwrap_or(0.0));
+    w.float64(point.max.unwrap_or(0.0));
+}
+
+/// From `Attributes` to `Max`.
+fn exp_histogram_point(
+    point: &ExponentialHistogramDataPoint,
+    w: &mut RowWriter,
+    scratch: &mut String,
+) {
+    attributes(&point.attributes, w, scratch);
+    w.datetime64_nanos(point.start_time_unix_nano);
+    w.datetime64_nanos(point.time_unix_nano);
+    w.uint64(point.count);
+    w.float64(point.sum.unwrap_or(0.0));
+    w.int32(point.scale);
+    w.uint64(point.zero_count);
+    for buckets in [&point.positive, &point.negative] {
+        let buckets = buckets.as_ref();
+        w.int32(buckets.map_or(0, |b| b.offset));
+        u64_array(buckets.map_or(&[][..], |b| &b.bucket_counts), w);
+    }
+    exemplars(&point.exemplars, w, scratch);
+    w.uint32(point.flags);
+    w.float64(point.min.unwrap_or(0.0));
+    w.float64(point.max.unwrap_or(0.0));
+}
+
+fn summary_point(point: &SummaryDataPoint, w: &mut RowWriter, scratch: &mut String) {
+    attributes(&point.attributes, w, scratch);
+    w.datetime64_nanos(point.start_time_unix_nano);
+    w.datetime64_nanos(point.time_unix_nano);
+    w.uint64(point.count);
+    w.float64(point.sum);
+    w.len(point.quantile_values.len());
+    for q in &point.quantile_values {
+        w.float64(q.quantile);
+    }
+    w.len(point.quantile_values.len());
+    for q in &point.quantile_values {
+        w.float64(q.value);
+    }
+    w.uint32(point.flags);
+}
+
 /// Splits a request into the rows of each metric table.
 pub fn encode_metrics(request: &ExportMetricsServiceRequest) -> MetricRows {
     let mut out = MetricRows::default();
@@ -134,24 +212,49 @@ pub fn encode_metrics(request: &ExportMetricsServiceRequest) -> MetricRows {
                 };
                 match &metric.data {
                     Some(Data::Gauge(g)) => {
+                        let t = &mut out.gauge;
                         for point in &g.data_points {
-                            row_head(&mut out.gauge);
-                            number_point(point, &mut out.gauge, &mut scratch);
-                            out.gauge_rows += 1;
+                            row_head(&mut t.w);
+                            number_point(point, &mut t.w, &mut scratch);
+                            t.rows += 1;
                         }
                     }
                     Some(Data::Sum(s)) => {
+                        let t = &mut out.sum;
                         for point in &s.data_points {
-                            row_head(&mut out.sum);
-                            number_point(point, &mut out.sum, &mut scratch);
-                            out.sum.int32(s.aggregation_temporality);
-                            out.sum.bool(s.is_monotonic);
-                            out.sum_rows += 1;
+                            row_head(&mut t.w);
+                            number_point(point, &mut t.w, &mut scratch);
+                            t.w.int32(s.aggregation_temporality);
+                            t.w.bool(s.is_monotonic);
+                            t.rows += 1;
                         }
                     }
-                    Some(Data::Histogram(h)) => out.skipped += h.data_points.len(),
-                    Some(Data::ExponentialHistogram(h)) => out.skipped += h.data_points.len(),
-                    Some(Data::Summary(s)) => out.skipped += s.data_points.len(),
+                    Some(Data::Histogram(h)) => {
+                        let t = &mut out.histogram;
+                        for point in &h.data_points {
+                            row_head(&mut t.w);
+                            histogram_point(point, &mut t.w, &mut scratch);
+                            t.w.int32(h.aggregation_temporality);
+                            t.rows += 1;
+                        }
+                    }
+                    Some(Data::ExponentialHistogram(h)) => {
+                        let t = &mut out.exp_histogram;
+                        for point in &h.data_points {
+                            row_head(&mut t.w);
+                            exp_histogram_point(point, &mut t.w, &mut scratch);
+                            t.w.int32(h.aggregation_temporality);
+                            t.rows += 1;
+                        }
+                    }
+                    Some(Data::Summary(s)) => {
+                        let t = &mut out.summary;
+                        for point in &s.data_points {
+                            row_head(&mut t.w);
+                            summary_point(point, &mut t.w, &mut scratch);
+                            t.rows += 1;
+                        }
+                    }
                     None => {}
                 }
             }

@@ -82,6 +82,9 @@ pub(crate) enum Table {
     Logs,
     Gauge,
     Sum,
+    Histogram,
+    ExpHistogram,
+    Summary,
 }
 
 impl Table {
@@ -92,6 +95,9 @@ impl Table {
             Table::Logs => "log records",
             Table::Gauge => "gauge points",
             Table::Sum => "sum points",
+            Table::Histogram => "histogram points",
+            Table::ExpHistogram => "exponential histogram points",
+            Table::Summary => "summary points",
         }
     }
 }
@@ -102,6 +108,9 @@ pub(crate) struct Inserts {
     pub(crate) logs: String,
     pub(crate) gauge: String,
     pub(crate) sum: String,
+    pub(crate) histogram: String,
+    pub(crate) exp_histogram: String,
+    pub(crate) summary: String,
 }
 
 impl Inserts {
@@ -111,6 +120,9 @@ impl Inserts {
             Table::Logs => &self.logs,
             Table::Gauge => &self.gauge,
             Table::Sum => &self.sum,
+            Table::Histogram => &self.histogram,
+            Table::ExpHistogram => &self.exp_histogram,
+            Table::Summary => &self.summary,
         }
     }
 }
@@ -139,24 +151,22 @@ fn encode_rows(payload: &Payload, compress: Compress) -> Result<Vec<Encoded>, St
         }
         Payload::Metrics(request) => {
             let rows = encode_metrics(request);
-            if rows.skipped > 0 {
-                tracing::warn!(
-                    points = rows.skipped,
-                    "histogram, exponential-histogram and summary points are not written to ClickHouse yet; dropped"
-                );
-            }
-            return Ok(vec![
-                Encoded {
-                    table: Table::Gauge,
-                    body: compress::encode(compress, rows.gauge.buf),
-                    rows: rows.gauge_rows,
-                },
-                Encoded {
-                    table: Table::Sum,
-                    body: compress::encode(compress, rows.sum.buf),
-                    rows: rows.sum_rows,
-                },
-            ]);
+            let tables = [
+                (Table::Gauge, rows.gauge),
+                (Table::Sum, rows.sum),
+                (Table::Histogram, rows.histogram),
+                (Table::ExpHistogram, rows.exp_histogram),
+                (Table::Summary, rows.summary),
+            ];
+            return Ok(tables
+                .into_iter()
+                .filter(|(_, t)| t.rows > 0)
+                .map(|(table, t)| Encoded {
+                    table,
+                    body: compress::encode(compress, t.w.buf),
+                    rows: t.rows,
+                })
+                .collect());
         }
         other => {
             return Err(format!(

@@ -3,7 +3,6 @@
 //! (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))` and a TTL on
 //! `toDateTime(TimeUnix)` placed, as contrib places it, before the partition key.
 //!
-//! Written so far: gauge and sum.
 
 use super::{ttl_expr, SchemaParams};
 use crate::config::Config;
@@ -141,6 +140,53 @@ pub fn sum_insert_columns() -> Vec<&'static str> {
     out
 }
 
+/// `otel_metrics_histogram`'s insert columns, in row order.
+pub fn histogram_insert_columns() -> Vec<&'static str> {
+    let mut out = HEAD_INSERT.to_vec();
+    out.extend(["Count", "Sum", "BucketCounts", "ExplicitBounds"]);
+    out.extend(EXEMPLARS_INSERT);
+    out.extend(["Flags", "Min", "Max", "AggregationTemporality"]);
+    out
+}
+
+/// `otel_metrics_exponential_histogram`'s insert columns, in row order.
+pub fn exp_histogram_insert_columns() -> Vec<&'static str> {
+    let mut out = HEAD_INSERT.to_vec();
+    out.extend([
+        "Count",
+        "Sum",
+        "Scale",
+        "ZeroCount",
+        "PositiveOffset",
+        "PositiveBucketCounts",
+        "NegativeOffset",
+        "NegativeBucketCounts",
+    ]);
+    out.extend(EXEMPLARS_INSERT);
+    out.extend(["Flags", "Min", "Max", "AggregationTemporality"]);
+    out
+}
+
+/// `otel_metrics_summary`'s insert columns, in row order.
+pub fn summary_insert_columns() -> Vec<&'static str> {
+    let mut out = HEAD_INSERT.to_vec();
+    out.extend([
+        "Count",
+        "Sum",
+        "ValueAtQuantiles.Quantile",
+        "ValueAtQuantiles.Value",
+        "Flags",
+    ]);
+    out
+}
+
+/// The columns after the exemplars of both histogram tables.
+const HISTOGRAM_TAIL: &str = "    Flags UInt32 CODEC(ZSTD(1)),
+    Min Float64 CODEC(ZSTD(1)),
+    Max Float64 CODEC(ZSTD(1)),
+    AggregationTemporality Int32 CODEC(ZSTD(1)),
+";
+
 impl SchemaParams {
     fn create_metric_table(&self, table: &str, body: &str) -> String {
         let mut out = format!(
@@ -177,12 +223,77 @@ impl SchemaParams {
         self.create_metric_table(&self.metric_tables.sum, &body)
     }
 
+    pub fn create_histogram_table(&self) -> String {
+        let body = format!(
+            "    Count UInt64 CODEC(Delta, ZSTD(1)),
+    Sum Float64 CODEC(ZSTD(1)),
+    BucketCounts Array(UInt64) CODEC(ZSTD(1)),
+    ExplicitBounds Array(Float64) CODEC(ZSTD(1)),
+{EXEMPLARS}{HISTOGRAM_TAIL}"
+        );
+        self.create_metric_table(&self.metric_tables.histogram, &body)
+    }
+
+    pub fn create_exp_histogram_table(&self) -> String {
+        let body = format!(
+            "    Count UInt64 CODEC(Delta, ZSTD(1)),
+    Sum Float64 CODEC(ZSTD(1)),
+    Scale Int32 CODEC(ZSTD(1)),
+    ZeroCount UInt64 CODEC(ZSTD(1)),
+    PositiveOffset Int32 CODEC(ZSTD(1)),
+    PositiveBucketCounts Array(UInt64) CODEC(ZSTD(1)),
+    NegativeOffset Int32 CODEC(ZSTD(1)),
+    NegativeBucketCounts Array(UInt64) CODEC(ZSTD(1)),
+{EXEMPLARS}{HISTOGRAM_TAIL}"
+        );
+        self.create_metric_table(&self.metric_tables.exponential_histogram, &body)
+    }
+
+    pub fn create_summary_table(&self) -> String {
+        let body = "    Count UInt64 CODEC(Delta, ZSTD(1)),
+    Sum Float64 CODEC(ZSTD(1)),
+    ValueAtQuantiles Nested (
+        Quantile Float64,
+        Value Float64
+    ) CODEC(ZSTD(1)),
+    Flags UInt32 CODEC(ZSTD(1)),
+";
+        self.create_metric_table(&self.metric_tables.summary, body)
+    }
+
     /// Every statement for metrics, in the order they must run.
     pub fn metrics_ddl(&self) -> Vec<String> {
         let mut out: Vec<String> = self.create_database().into_iter().collect();
         out.push(self.create_gauge_table());
         out.push(self.create_sum_table());
+        out.push(self.create_histogram_table());
+        out.push(self.create_exp_histogram_table());
+        out.push(self.create_summary_table());
         out
+    }
+
+    pub fn histogram_insert(&self) -> String {
+        super::insert(
+            &self.database,
+            &self.metric_tables.histogram,
+            &histogram_insert_columns(),
+        )
+    }
+
+    pub fn exp_histogram_insert(&self) -> String {
+        super::insert(
+            &self.database,
+            &self.metric_tables.exponential_histogram,
+            &exp_histogram_insert_columns(),
+        )
+    }
+
+    pub fn summary_insert(&self) -> String {
+        super::insert(
+            &self.database,
+            &self.metric_tables.summary,
+            &summary_insert_columns(),
+        )
     }
 
     pub fn gauge_insert(&self) -> String {

@@ -81,7 +81,7 @@ fn ttl_goes_before_the_partition_key() {
 fn metrics_ddl_order_and_inserts() {
     let p = params(Duration::ZERO);
     let ddl = p.metrics_ddl();
-    assert_eq!(ddl.len(), 3);
+    assert_eq!(ddl.len(), 6);
     assert_eq!(ddl[0], "CREATE DATABASE IF NOT EXISTS \"otel\"");
     assert_eq!(
         p.sum_insert(),
@@ -108,4 +108,107 @@ fn table_names_follow_contribs_precedence() {
     assert_eq!(names.gauge, "m_gauge");
     assert_eq!(names.sum, "my_sum");
     assert_eq!(names.exponential_histogram, "m_exponential_histogram");
+}
+
+/// `GAUGE` with the value columns replaced by `middle` and the table renamed.
+fn with_body(table: &str, middle: &str) -> String {
+    let value_to_exemplars = "    Value Float64 CODEC(ZSTD(1)),
+    Flags UInt32 CODEC(ZSTD(1)),
+    Exemplars Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime64(9),
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+";
+    assert!(GAUGE.contains(value_to_exemplars));
+    GAUGE
+        .replace("otel_metrics_gauge", table)
+        .replace(value_to_exemplars, middle)
+}
+
+const EXEMPLARS_TEXT: &str = "    Exemplars Nested (
+        FilteredAttributes Map(LowCardinality(String), String),
+        TimeUnix DateTime64(9),
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) CODEC(ZSTD(1)),
+";
+
+#[test]
+fn histogram_table() {
+    let middle = format!(
+        "    Count UInt64 CODEC(Delta, ZSTD(1)),
+    Sum Float64 CODEC(ZSTD(1)),
+    BucketCounts Array(UInt64) CODEC(ZSTD(1)),
+    ExplicitBounds Array(Float64) CODEC(ZSTD(1)),
+{EXEMPLARS_TEXT}    Flags UInt32 CODEC(ZSTD(1)),
+    Min Float64 CODEC(ZSTD(1)),
+    Max Float64 CODEC(ZSTD(1)),
+    AggregationTemporality Int32 CODEC(ZSTD(1)),
+"
+    );
+    assert_eq!(
+        params(Duration::ZERO).create_histogram_table(),
+        with_body("otel_metrics_histogram", &middle)
+    );
+}
+
+#[test]
+fn exp_histogram_table() {
+    let middle = format!(
+        "    Count UInt64 CODEC(Delta, ZSTD(1)),
+    Sum Float64 CODEC(ZSTD(1)),
+    Scale Int32 CODEC(ZSTD(1)),
+    ZeroCount UInt64 CODEC(ZSTD(1)),
+    PositiveOffset Int32 CODEC(ZSTD(1)),
+    PositiveBucketCounts Array(UInt64) CODEC(ZSTD(1)),
+    NegativeOffset Int32 CODEC(ZSTD(1)),
+    NegativeBucketCounts Array(UInt64) CODEC(ZSTD(1)),
+{EXEMPLARS_TEXT}    Flags UInt32 CODEC(ZSTD(1)),
+    Min Float64 CODEC(ZSTD(1)),
+    Max Float64 CODEC(ZSTD(1)),
+    AggregationTemporality Int32 CODEC(ZSTD(1)),
+"
+    );
+    assert_eq!(
+        params(Duration::ZERO).create_exp_histogram_table(),
+        with_body("otel_metrics_exponential_histogram", &middle)
+    );
+}
+
+#[test]
+fn summary_table() {
+    let middle = "    Count UInt64 CODEC(Delta, ZSTD(1)),
+    Sum Float64 CODEC(ZSTD(1)),
+    ValueAtQuantiles Nested (
+        Quantile Float64,
+        Value Float64
+    ) CODEC(ZSTD(1)),
+    Flags UInt32 CODEC(ZSTD(1)),
+";
+    assert_eq!(
+        params(Duration::ZERO).create_summary_table(),
+        with_body("otel_metrics_summary", middle)
+    );
+}
+
+#[test]
+fn histogram_and_summary_inserts() {
+    let p = params(Duration::ZERO);
+    assert!(p.histogram_insert().ends_with(
+        "TimeUnix, Count, Sum, BucketCounts, ExplicitBounds, Exemplars.FilteredAttributes, \
+         Exemplars.TimeUnix, Exemplars.Value, Exemplars.SpanId, Exemplars.TraceId, Flags, Min, \
+         Max, AggregationTemporality) FORMAT RowBinary"
+    ));
+    assert!(p.exp_histogram_insert().contains(
+        "TimeUnix, Count, Sum, Scale, ZeroCount, PositiveOffset, PositiveBucketCounts, \
+         NegativeOffset, NegativeBucketCounts, Exemplars.FilteredAttributes"
+    ));
+    assert!(p.summary_insert().ends_with(
+        "TimeUnix, Count, Sum, ValueAtQuantiles.Quantile, ValueAtQuantiles.Value, Flags) \
+         FORMAT RowBinary"
+    ));
 }

@@ -213,6 +213,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn schema_ddl_per_signal_creates_the_database_once() {
+        let config: Config = sonde_api::config::decode(
+            &serde_yaml::from_str("{endpoint: 'http://a:8123', database: otel}").unwrap(),
+        )
+        .unwrap();
+        let schema = SchemaParams::from_config(&config);
+        let firsts: Vec<String> =
+            schema_ddl(&schema, &[Signal::Logs, Signal::Metrics, Signal::Traces])
+                .iter()
+                .map(|s| s.lines().next().unwrap_or("").to_string())
+                .collect();
+        assert_eq!(
+            firsts,
+            [
+                "CREATE DATABASE IF NOT EXISTS \"otel\"",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_logs\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_gauge\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_sum\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_histogram\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_exponential_histogram\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_summary\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_traces\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_traces_trace_id_ts\" (",
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS \"otel\".\"otel_traces_trace_id_ts_mv\"",
+            ]
+        );
+    }
+
+    #[test]
     fn settings_merge_and_drop_driver_options() {
         let config: Config = sonde_api::config::decode(
             &serde_yaml::from_str(

@@ -1,4 +1,7 @@
-//! One insert over ClickHouse's HTTP interface, and the schema DDL.
+//! Inserts over ClickHouse's HTTP interface, and the schema DDL.
+//!
+//! A payload becomes one insert per table that has rows: a span or log request one,
+//! a metrics request up to five (one per metric type), sent in turn.
 //!
 //! On the wire: `POST <endpoint>/?database=<db>&query=INSERT INTO "db"."table" (...)
 //! FORMAT RowBinary&<settings>` with the RowBinary rows as the body (compressed per

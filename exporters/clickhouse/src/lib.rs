@@ -1,19 +1,23 @@
-//! The ClickHouse exporter (`clickhouse`): writes traces into otelcol-contrib's
-//! ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts` and its materialized
-//! view) as RowBinary inserts over ClickHouse's HTTP interface, behind the shared
-//! exporter driver (sending queue, retry, timeout).
+//! The ClickHouse exporter (`clickhouse`): writes traces, logs and metrics into
+//! otelcol-contrib's ClickHouse schema (`otel_traces`, `otel_traces_trace_id_ts` and
+//! its materialized view, `otel_logs`, the five `otel_metrics_<type>` tables) as
+//! RowBinary inserts over ClickHouse's HTTP interface, behind the shared exporter
+//! driver (sending queue, retry, timeout).
 //!
-//! Layout: [`config`] (contrib's keys), [`schema`] (the DDL, pure), [`rowbinary`] and
-//! [`traces`] (spans as rows, pure), [`attributes`] (attribute values as contrib
-//! stores them), [`compress`] (the body on the wire), `sender` (requests and the
-//! schema at start), `response` (which errors are permanent).
+//! Layout: [`config`] (contrib's keys), [`schema`] (the DDL, pure), [`rowbinary`],
+//! [`traces`], [`logs`] and [`metrics`] (OTLP as rows, pure), `columns` and
+//! [`attributes`] (values as contrib stores them), [`compress`] (the body on the wire),
+//! `sender` (requests and the schema at start), `response` (which errors are
+//! permanent).
 //!
-//! Logs and metrics are not written yet; a pipeline of those signals is refused when
-//! the exporter is created.
+//! A pipeline of a signal outside [`SIGNALS`] is refused when the exporter is created.
 
 pub mod attributes;
+mod columns;
 pub mod compress;
 pub mod config;
+pub mod logs;
+pub mod metrics;
 mod response;
 pub mod rowbinary;
 pub mod schema;
@@ -58,6 +62,9 @@ const DRIVER_OPTIONS: &[&str] = &[
     "database",
 ];
 
+/// The signals written so far; a pipeline of any other is refused at creation.
+pub const SIGNALS: &[Signal] = &[Signal::Traces, Signal::Logs, Signal::Metrics];
+
 struct ClickHouseExporterFactory;
 
 pub fn factory() -> Arc<dyn ExporterFactory> {
@@ -97,11 +104,28 @@ pub fn settings(config: &Config) -> Result<Vec<(String, String)>, BoxError> {
     Ok(out)
 }
 
+/// The DDL of the tables the pipelines' signals write, the database once.
+pub fn schema_ddl(schema: &SchemaParams, signals: &[Signal]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for signal in signals {
+        let statements = match signal {
+            Signal::Traces => schema.traces_ddl(),
+            Signal::Logs => schema.logs_ddl(),
+            Signal::Metrics => schema.metrics_ddl(),
+        };
+        for statement in statements {
+            if !out.contains(&statement) {
+                out.push(statement);
+            }
+        }
+    }
+    out
+}
+
 impl ExporterFactory for ClickHouseExporterFactory {
     fn stability(&self, signal: Signal) -> Option<Stability> {
         match signal {
-            Signal::Traces => Some(Stability::Alpha),
-            Signal::Metrics | Signal::Logs => None,
+            Signal::Traces | Signal::Logs | Signal::Metrics => Some(Stability::Alpha),
         }
     }
 
@@ -112,8 +136,16 @@ impl ExporterFactory for ClickHouseExporterFactory {
         signals: &[Signal],
     ) -> Result<Arc<dyn ConsumerComponent>, BoxError> {
         let config: Config = sonde_api::config::decode(config)?;
-        if let Some(signal) = signals.iter().find(|s| **s != Signal::Traces) {
-            return Err(format!("the clickhouse exporter does not export {signal} yet").into());
+        if let Some(signal) = signals.iter().find(|s| !SIGNALS.contains(s)) {
+            return Err(format!(
+                "the clickhouse exporter does not export {signal} yet (it writes {})",
+                SIGNALS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+            .into());
         }
         let endpoint = config.endpoint()?;
         let user = if config.username.is_empty() {
@@ -134,7 +166,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
         };
         let schema = SchemaParams::from_config(&config);
         let ddl = if config.create_schema {
-            schema.traces_ddl()
+            schema_ddl(&schema, signals)
         } else {
             Vec::new()
         };
@@ -149,9 +181,18 @@ impl ExporterFactory for ClickHouseExporterFactory {
             settings: crate::settings(&config)?,
             auth,
             compress: config.compress,
-            traces_insert: schema::traces_insert(&schema.database, &schema.traces_table),
+            inserts: sender::Inserts {
+                traces: schema::traces_insert(&schema.database, &schema.traces_table),
+                logs: schema.logs_insert(),
+                gauge: schema.gauge_insert(),
+                sum: schema.sum_insert(),
+                histogram: schema.histogram_insert(),
+                exp_histogram: schema.exp_histogram_insert(),
+                summary: schema.summary_insert(),
+            },
             pending_ddl: Mutex::new(ddl),
             exporter: settings.id.to_string(),
+            signals: signals.to_vec(),
         };
         let options = DriverOptions::new(
             config.timeout,
@@ -170,6 +211,35 @@ impl ExporterFactory for ClickHouseExporterFactory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_ddl_per_signal_creates_the_database_once() {
+        let config: Config = sonde_api::config::decode(
+            &serde_yaml::from_str("{endpoint: 'http://a:8123', database: otel}").unwrap(),
+        )
+        .unwrap();
+        let schema = SchemaParams::from_config(&config);
+        let firsts: Vec<String> =
+            schema_ddl(&schema, &[Signal::Logs, Signal::Metrics, Signal::Traces])
+                .iter()
+                .map(|s| s.lines().next().unwrap_or("").to_string())
+                .collect();
+        assert_eq!(
+            firsts,
+            [
+                "CREATE DATABASE IF NOT EXISTS \"otel\"",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_logs\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_gauge\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_sum\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_histogram\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_exponential_histogram\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_metrics_summary\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_traces\" (",
+                "CREATE TABLE IF NOT EXISTS \"otel\".\"otel_traces_trace_id_ts\" (",
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS \"otel\".\"otel_traces_trace_id_ts_mv\"",
+            ]
+        );
+    }
 
     #[test]
     fn settings_merge_and_drop_driver_options() {

@@ -1,8 +1,9 @@
-//! ClickHouse's RowBinary format, the few types `otel_traces` uses: rows are the
+//! ClickHouse's RowBinary format, the few types contrib's tables use: rows are the
 //! columns' values back to back, in the insert's column order, with no framing.
 //!
 //! * `String`, `LowCardinality(String)`: length as unsigned LEB128, then the bytes.
-//! * `UInt8` .. `UInt64`, `Int64`: little-endian, fixed width.
+//! * `UInt8` .. `UInt64`, `Int32`, `Int64`, `Float64`: little-endian, fixed width.
+//! * `Bool`: one byte, 0 or 1.
 //! * `DateTime64(9)`: nanoseconds since the epoch as a little-endian `Int64`.
 //! * `Array(T)`: element count as LEB128, then the elements.
 //! * `Map(K, V)`: entry count as LEB128, then key, value, key, value ...
@@ -40,6 +41,28 @@ impl RowWriter {
 
     pub fn uint64(&mut self, n: u64) {
         self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub fn uint8(&mut self, n: u8) {
+        self.buf.push(n);
+    }
+
+    pub fn uint32(&mut self, n: u32) {
+        self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub fn int32(&mut self, n: i32) {
+        self.buf.extend_from_slice(&n.to_le_bytes());
+    }
+
+    /// `Bool` (contrib's `Boolean`): one byte, 0 or 1.
+    pub fn bool(&mut self, b: bool) {
+        self.buf.push(u8::from(b));
+    }
+
+    /// `Float64`: IEEE 754, little-endian.
+    pub fn float64(&mut self, x: f64) {
+        self.buf.extend_from_slice(&x.to_le_bytes());
     }
 
     pub fn int64(&mut self, n: i64) {
@@ -88,12 +111,22 @@ mod tests {
         w.string(b"ab");
         w.uint64(0x0102);
         w.datetime64_nanos(u64::MAX);
+        w.uint8(7);
+        w.uint32(0x0a0b0c0d);
+        w.int32(-2);
+        w.bool(true);
+        w.float64(1.5);
         assert_eq!(
             w.buf,
             [
                 &[2, b'a', b'b'][..],
                 &[2, 1, 0, 0, 0, 0, 0, 0],
-                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+                &[7],
+                &[0x0d, 0x0c, 0x0b, 0x0a],
+                &[0xfe, 0xff, 0xff, 0xff],
+                &[1],
+                &[0, 0, 0, 0, 0, 0, 0xf8, 0x3f],
             ]
             .concat()
         );

@@ -1,6 +1,7 @@
 //! The DDL contrib's exporter runs at start, generated from the config by pure
 //! functions: the database, `otel_traces`, the trace-id lookup table
-//! `otel_traces_trace_id_ts` and the materialized view that fills it.
+//! `otel_traces_trace_id_ts` and the materialized view that fills it; `otel_logs`
+//! ([`logs`]); the metric tables ([`metrics`]).
 //!
 //! Column names, types, codecs, skip indexes, partitioning, ordering, TTL and settings
 //! are contrib's, so that Grafana's ClickHouse data source and queries written for
@@ -10,6 +11,11 @@
 use std::time::Duration;
 
 use crate::config::{Config, DEFAULT_DATABASE};
+
+pub mod logs;
+pub mod metrics;
+
+pub use metrics::MetricTableNames;
 
 /// `"name"`, with `\` and `"` escaped as ClickHouse reads quoted identifiers.
 pub fn quote(name: &str) -> String {
@@ -49,6 +55,8 @@ pub fn ttl_expr(ttl: Duration, time_field: &str) -> Option<String> {
 pub struct SchemaParams {
     pub database: String,
     pub traces_table: String,
+    pub logs_table: String,
+    pub metric_tables: MetricTableNames,
     pub cluster: String,
     pub engine: String,
     pub ttl: Duration,
@@ -59,6 +67,8 @@ impl SchemaParams {
         SchemaParams {
             database: config.database(),
             traces_table: config.traces_table_name.clone(),
+            logs_table: config.logs_table_name.clone(),
+            metric_tables: MetricTableNames::from_config(config),
             cluster: config.cluster_name.clone(),
             engine: config.table_engine.render(),
             ttl: config.ttl,
@@ -66,7 +76,7 @@ impl SchemaParams {
     }
 
     /// ` ON CLUSTER name`, or nothing.
-    fn on_cluster(&self) -> String {
+    pub(crate) fn on_cluster(&self) -> String {
         if self.cluster.is_empty() {
             String::new()
         } else {
@@ -140,6 +150,11 @@ impl SchemaParams {
             self.table("_trace_id_ts"),
             self.table("")
         )
+    }
+
+    /// `"db"."name"`.
+    pub(crate) fn qualified(&self, name: &str) -> String {
+        format!("{}.{}", quote(&self.database), quote(name))
     }
 
     /// Every statement for traces, in the order they must run.
@@ -221,13 +236,18 @@ pub const TRACES_INSERT_COLUMNS: [&str; 22] = [
 ];
 
 /// `INSERT INTO "db"."table" (columns) FORMAT RowBinary`.
-pub fn traces_insert(database: &str, table: &str) -> String {
+pub fn insert(database: &str, table: &str, columns: &[&str]) -> String {
     format!(
         "INSERT INTO {}.{} ({}) FORMAT RowBinary",
         quote(database),
         quote(table),
-        TRACES_INSERT_COLUMNS.join(", ")
+        columns.join(", ")
     )
+}
+
+/// The insert of `otel_traces`.
+pub fn traces_insert(database: &str, table: &str) -> String {
+    insert(database, table, &TRACES_INSERT_COLUMNS)
 }
 
 #[cfg(test)]

@@ -1,4 +1,7 @@
-//! One insert over ClickHouse's HTTP interface, and the schema DDL.
+//! Inserts over ClickHouse's HTTP interface, and the schema DDL.
+//!
+//! A payload becomes one insert per table that has rows: a span or log request one,
+//! a metrics request up to five (one per metric type), sent in turn.
 //!
 //! On the wire: `POST <endpoint>/?database=<db>&query=INSERT INTO "db"."table" (...)
 //! FORMAT RowBinary&<settings>` with the RowBinary rows as the body (compressed per
@@ -24,6 +27,8 @@ use tokio::sync::Mutex;
 
 use crate::compress::{self, Wire};
 use crate::config::{Compress, DEFAULT_DATABASE};
+use crate::logs::encode_logs;
+use crate::metrics::encode_metrics;
 use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
 use crate::traces::encode_traces;
@@ -41,10 +46,12 @@ pub(crate) struct ClickHouseSender {
     pub(crate) settings: Vec<(String, String)>,
     pub(crate) auth: Option<HeaderValue>,
     pub(crate) compress: Compress,
-    pub(crate) traces_insert: String,
+    pub(crate) inserts: Inserts,
     /// The DDL still to run; empty once the schema is in place (or not wanted).
     pub(crate) pending_ddl: Mutex<Vec<String>>,
     pub(crate) exporter: String,
+    /// The signals this exporter writes (see [`crate::SIGNALS`]).
+    pub(crate) signals: Vec<Signal>,
 }
 
 /// An error with its causes, since hyper's top-level text alone says little.
@@ -71,34 +78,134 @@ pub(crate) fn url_encode(s: &str, out: &mut String) {
     }
 }
 
-fn encode_rows(payload: &Payload, compress: Compress) -> Result<(Vec<u8>, usize), String> {
+/// The tables rows go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Table {
+    Traces,
+    Logs,
+    Gauge,
+    Sum,
+    Histogram,
+    ExpHistogram,
+    Summary,
+}
+
+impl Table {
+    /// What one row is, for messages.
+    fn rows_noun(self) -> &'static str {
+        match self {
+            Table::Traces => "spans",
+            Table::Logs => "log records",
+            Table::Gauge => "gauge points",
+            Table::Sum => "sum points",
+            Table::Histogram => "histogram points",
+            Table::ExpHistogram => "exponential histogram points",
+            Table::Summary => "summary points",
+        }
+    }
+}
+
+/// The insert statement of each table.
+pub(crate) struct Inserts {
+    pub(crate) traces: String,
+    pub(crate) logs: String,
+    pub(crate) gauge: String,
+    pub(crate) sum: String,
+    pub(crate) histogram: String,
+    pub(crate) exp_histogram: String,
+    pub(crate) summary: String,
+}
+
+impl Inserts {
+    fn statement(&self, table: Table) -> &str {
+        match table {
+            Table::Traces => &self.traces,
+            Table::Logs => &self.logs,
+            Table::Gauge => &self.gauge,
+            Table::Sum => &self.sum,
+            Table::Histogram => &self.histogram,
+            Table::ExpHistogram => &self.exp_histogram,
+            Table::Summary => &self.summary,
+        }
+    }
+}
+
+/// The rows of one table, ready for the wire.
+struct Encoded {
+    table: Table,
+    body: Vec<u8>,
+    rows: usize,
+}
+
+fn encode_rows(payload: &Payload, compress: Compress) -> Result<Vec<Encoded>, String> {
     let payload = payload
         .decoded()
         .map_err(|e| format!("decoding the payload: {e}"))?;
-    let Payload::Traces(request) = &*payload else {
-        return Err(format!(
-            "the clickhouse exporter does not export {} yet",
-            payload.signal()
-        ));
+    let (table, w, rows) = match &*payload {
+        Payload::Traces(request) => {
+            let mut w = RowWriter::with_capacity(span_count(request) * 256);
+            let rows = encode_traces(request, &mut w);
+            (Table::Traces, w, rows)
+        }
+        Payload::Logs(request) => {
+            let mut w = RowWriter::with_capacity(log_count(request) * 256);
+            let rows = encode_logs(request, &mut w);
+            (Table::Logs, w, rows)
+        }
+        Payload::Metrics(request) => {
+            let rows = encode_metrics(request);
+            let tables = [
+                (Table::Gauge, rows.gauge),
+                (Table::Sum, rows.sum),
+                (Table::Histogram, rows.histogram),
+                (Table::ExpHistogram, rows.exp_histogram),
+                (Table::Summary, rows.summary),
+            ];
+            return Ok(tables
+                .into_iter()
+                .filter(|(_, t)| t.rows > 0)
+                .map(|(table, t)| Encoded {
+                    table,
+                    body: compress::encode(compress, t.w.buf),
+                    rows: t.rows,
+                })
+                .collect());
+        }
+        other => {
+            return Err(format!(
+                "the clickhouse exporter cannot write a {} payload it could not decode",
+                other.signal()
+            ))
+        }
     };
-    let mut w = RowWriter::with_capacity(request.encoded_len_hint());
-    let rows = encode_traces(request, &mut w);
-    Ok((compress::encode(compress, w.buf), rows))
+    Ok(vec![Encoded {
+        table,
+        body: compress::encode(compress, w.buf),
+        rows,
+    }])
 }
 
 /// A rough size for the rows: about the protobuf's, which is close.
-trait LenHint {
-    fn encoded_len_hint(&self) -> usize;
+fn span_count(
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) -> usize {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len())
+        .sum()
 }
 
-impl LenHint for opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
-    fn encoded_len_hint(&self) -> usize {
-        self.resource_spans
-            .iter()
-            .flat_map(|rs| &rs.scope_spans)
-            .map(|ss| ss.spans.len() * 256)
-            .sum()
-    }
+fn log_count(
+    request: &opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest,
+) -> usize {
+    request
+        .resource_logs
+        .iter()
+        .flat_map(|rl| &rl.scope_logs)
+        .map(|sl| sl.log_records.len())
+        .sum()
 }
 
 impl ClickHouseSender {
@@ -228,7 +335,7 @@ impl Sender for ClickHouseSender {
     }
 
     async fn send(&self, payload: Arc<Payload>) -> Result<(), SendError> {
-        if payload.signal() != Signal::Traces {
+        if !self.signals.contains(&payload.signal()) {
             return Err(SendError::permanent(format!(
                 "the clickhouse exporter does not export {} yet",
                 payload.signal()
@@ -236,24 +343,35 @@ impl Sender for ClickHouseSender {
         }
         self.ensure_schema().await?;
         let compress = self.compress;
-        let (body, rows) = tokio::task::spawn_blocking(move || encode_rows(&payload, compress))
+        let batches = tokio::task::spawn_blocking(move || encode_rows(&payload, compress))
             .await
             .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
             .map_err(SendError::permanent)?;
-        if rows == 0 {
-            return Ok(());
-        }
         let (blocks, encoding) = match compress.wire() {
             Wire::Blocks => (true, None),
             Wire::ContentEncoding(e) => (false, Some(e)),
             Wire::Plain => (false, None),
         };
-        let request = self.request(
-            self.url(&self.database, Some(&self.traces_insert), blocks),
-            Bytes::from(body),
-            encoding,
-        )?;
-        self.post(request, &format!("inserting {rows} spans")).await
+        for batch in batches {
+            if batch.rows == 0 {
+                continue;
+            }
+            let request = self.request(
+                self.url(
+                    &self.database,
+                    Some(self.inserts.statement(batch.table)),
+                    blocks,
+                ),
+                Bytes::from(batch.body),
+                encoding,
+            )?;
+            self.post(
+                request,
+                &format!("inserting {} {}", batch.rows, batch.table.rows_noun()),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 

@@ -8,10 +8,9 @@
 //! start), attributes as strings (see [`crate::attributes`]).
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 
-use crate::attributes::value_string;
+use crate::columns::{attributes, hex_id, service_name};
 use crate::rowbinary::RowWriter;
 
 /// pdata's `SpanKind.String()`.
@@ -35,39 +34,6 @@ pub fn status_code(code: i32) -> &'static str {
         2 => "Error",
         _ => "",
     }
-}
-
-/// Lower-case hex, or nothing for an empty or all-zero id.
-fn hex_id(id: &[u8], w: &mut RowWriter) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    if id.iter().all(|b| *b == 0) {
-        w.string(b"");
-        return;
-    }
-    w.len(id.len() * 2);
-    for b in id {
-        w.buf.push(DIGITS[(b >> 4) as usize]);
-        w.buf.push(DIGITS[(b & 0x0f) as usize]);
-    }
-}
-
-/// A `Map(LowCardinality(String), String)`.
-fn attributes(attrs: &[KeyValue], w: &mut RowWriter, scratch: &mut String) {
-    w.len(attrs.len());
-    for kv in attrs {
-        w.string(kv.key.as_bytes());
-        scratch.clear();
-        value_string(kv.value.as_ref(), scratch);
-        w.string(scratch.as_bytes());
-    }
-}
-
-fn service_name(attrs: &[KeyValue]) -> String {
-    let mut out = String::new();
-    if let Some(kv) = attrs.iter().find(|kv| kv.key == "service.name") {
-        value_string(kv.value.as_ref(), &mut out);
-    }
-    out
 }
 
 /// The per-resource and per-scope columns, encoded once and copied into each row.

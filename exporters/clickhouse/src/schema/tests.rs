@@ -8,6 +8,8 @@ fn params(database: &str, cluster: &str, engine: &str, ttl: Duration) -> SchemaP
     SchemaParams {
         database: database.into(),
         traces_table: "otel_traces".into(),
+        logs_table: "otel_logs".into(),
+        metric_tables: MetricTableNames::default(),
         cluster: cluster.into(),
         engine: engine.into(),
         ttl,

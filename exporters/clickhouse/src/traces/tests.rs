@@ -7,6 +7,7 @@ use opentelemetry_proto::tonic::trace::v1::span::{Event, Link};
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Status};
 
 use super::*;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 fn kv(key: &str, v: Value) -> KeyValue {
     KeyValue {

@@ -231,10 +231,7 @@ pub fn classify(sql: &str) -> Result<Statement<'_>, Refusal> {
     let mut end = sql.len();
     let mut depth = 0usize;
     let mut terminated = false;
-    loop {
-        let Some((at, token)) = lexer.next()? else {
-            break;
-        };
+    while let Some((at, token)) = lexer.next()? {
         if terminated {
             // Only whitespace and comments may follow the `;`.
             return Err(Refusal::MultipleStatements);

@@ -139,9 +139,9 @@ fn fail(status: StatusCode, opt_status: &str, description: &str) -> Response {
 }
 
 /// 401 with the challenge, unless the request carries the configured credentials.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     let given = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
-    state.auth.check(given).map_err(|challenge| {
+    state.auth.check(given).err().map(|challenge| {
         let mut response = fail(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
@@ -186,7 +186,7 @@ fn clickhouse_failure(err: ClickHouseError) -> Response {
 }
 
 async fn query(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refusal) = authorize(&state, &headers) {
+    if let Some(refusal) = unauthorized(&state, &headers) {
         return refusal;
     }
     let content_type = headers
@@ -215,7 +215,7 @@ async fn trace(
     Path(trace_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refusal) = authorize(&state, &headers) {
+    if let Some(refusal) = unauthorized(&state, &headers) {
         return refusal;
     }
     let trace_id = match traces::parse_trace_id(&trace_id) {

@@ -96,7 +96,7 @@ fn hex(what: &'static str, value: &str) -> Result<Vec<u8>, TraceError> {
         what,
         value: value.to_string(),
     };
-    if value.len() % 2 != 0 {
+    if !value.len().is_multiple_of(2) {
         return Err(bad());
     }
     (0..value.len())

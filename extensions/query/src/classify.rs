@@ -1,7 +1,7 @@
 //! Which SQL the service lets through: exactly one statement, and only one that reads.
 //!
 //! A pure scan over the text that knows ClickHouse's lexical rules well enough not to
-//! be fooled: `--` and `#` line comments, `/* */` block comments (nested, as ClickHouse
+//! be fooled: `--`, `# ` and `#!` line comments, `/* */` block comments (nested, as ClickHouse
 //! allows), `'...'` strings, `"..."` and `` `...` `` identifiers (with `\` escapes and
 //! doubled quotes), and `$tag$...$tag$` heredocs. A `;` inside any of those is text; a
 //! `;` outside them ends the statement, and only whitespace and comments may follow.
@@ -167,7 +167,8 @@ impl<'a> Lexer<'a> {
             match b {
                 b if b.is_ascii_whitespace() => self.at += 1,
                 b'-' if self.peek(1) == Some(b'-') => self.line_comment(),
-                b'#' => self.line_comment(),
+                // ClickHouse reads `# ` and `#!` as comments, a bare `#` as an error.
+                b'#' if matches!(self.peek(1), Some(b' ') | Some(b'!')) => self.line_comment(),
                 b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
                 _ => break,
             }

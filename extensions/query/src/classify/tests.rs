@@ -89,6 +89,16 @@ fn writes_and_admin_statements_are_refused() {
 }
 
 #[test]
+fn only_hash_space_and_hash_bang_start_comments() {
+    assert_eq!(ok("#!shebang\nSELECT 1").0, Kind::Select);
+    // A bare `#` is no comment to ClickHouse, so what follows it is still looked at.
+    assert_eq!(
+        refused("SELECT 1 #;DROP TABLE t"),
+        Refusal::MultipleStatements
+    );
+}
+
+#[test]
 fn a_second_statement_is_refused_wherever_it_hides() {
     for sql in [
         "SELECT 1; DROP TABLE t",

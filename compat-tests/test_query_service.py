@@ -6,14 +6,23 @@ A trace by id returns every one of its spans, across services; an aggregation re
 the right counts; writes, DDL and a second statement are refused with 400 before they
 reach ClickHouse; a syntax error comes back as 400 with ClickHouse's own message; the
 bearer token is required.
+
+Then the same service in front of Debian's real `clickhouse-server` (18.16, `apt-get
+install clickhouse-server`): the bounds sent as URL settings beside `readonly=1` are
+taken by a real server, and its older error text (`Code: N, e.displayText() = ...`, no
+code header) is read right.
 """
 
 import json
+import os
+import shutil
+import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -23,7 +32,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from sondetest.configs import Ports, pipeline
-from sondetest.ports import free_port
+from sondetest.ports import free_port, port_open
 
 # chDB and the HTTP front, started per test (see test_clickhouse_chdb.py).
 from test_clickhouse_chdb import clickhouse  # noqa: F401  (pytest fixture)
@@ -194,3 +203,94 @@ def test_query_service_over_stored_spans(start_sonde, clickhouse):  # noqa: F811
     assert status == 401
     status, _, _ = call(query_port, "GET", f"/api/traces/{trace_id}", token=None)
     assert status == 401
+
+
+@pytest.fixture
+def debian_clickhouse(tmp_path):
+    """Debian's real `clickhouse-server` (18.16) on free ports with its data in the
+    test's temp dir; yields its HTTP port. Too old for the OpenTelemetry schema, but a
+    real server: how it takes URL settings and reports errors is the genuine article."""
+    server = shutil.which("clickhouse-server") or "/usr/sbin/clickhouse-server"
+    if not os.access(server, os.X_OK):
+        pytest.fail("missing peer program clickhouse-server: apt-get install "
+                    "clickhouse-server", pytrace=False)
+    http, tcp, interserver = free_port(), free_port(), free_port()
+    data = tmp_path / "ch"
+    (data / "tmp").mkdir(parents=True)
+    (data / "users.xml").write_text(
+        "<yandex><profiles><default/></profiles><users><default><password/>"
+        "<networks><ip>127.0.0.1</ip></networks><profile>default</profile>"
+        "<quota>default</quota></default></users><quotas><default/></quotas></yandex>")
+    (data / "config.xml").write_text(f"""<yandex>
+  <logger><level>warning</level><console>1</console></logger>
+  <http_port>{http}</http_port><tcp_port>{tcp}</tcp_port>
+  <interserver_http_port>{interserver}</interserver_http_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>{data}/</path><tmp_path>{data}/tmp/</tmp_path>
+  <users_config>{data}/users.xml</users_config>
+  <default_profile>default</default_profile><default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+</yandex>""")
+    log = open(tmp_path / "clickhouse-server.log", "w")
+    proc = subprocess.Popen([server, f"--config={data / 'config.xml'}"], cwd=data,
+                            stdout=log, stderr=log)
+    try:
+        deadline = time.time() + 60
+        while not port_open(http):
+            assert proc.poll() is None, (tmp_path / "clickhouse-server.log").read_text()
+            assert time.time() < deadline, "clickhouse-server did not start"
+            time.sleep(0.2)
+        yield http
+    finally:
+        proc.kill()
+        proc.wait()
+        log.close()
+        print((tmp_path / "clickhouse-server.log").read_text()[-4000:])
+
+
+def test_query_service_against_the_debian_clickhouse_server(start_sonde, debian_clickhouse):
+    def admin(statement: str):
+        urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{debian_clickhouse}/", data=statement.encode()), timeout=30)
+
+    admin("CREATE TABLE default.calls (ServiceName String, Ms UInt64) ENGINE = Memory")
+    admin("INSERT INTO default.calls VALUES ('a', 1), ('a', 2), ('b', 3), ('a', 4)")
+
+    ports = Ports()
+    query_port = free_port()
+    config = pipeline(ports, {"debug": {}}, signals=("traces",))
+    config["extensions"]["query"] = {
+        "endpoint": f"127.0.0.1:{query_port}",
+        "clickhouse": {"endpoint": f"http://127.0.0.1:{debian_clickhouse}"},
+        "max_rows": 100,
+    }
+    config["service"]["extensions"].append("query")
+    start_sonde(config, ports, wait_ports=[ports.grpc, ports.http, query_port])
+
+    status, _, answer = sql(query_port, "SELECT ServiceName, count() AS n, sum(Ms) AS ms "
+                                        "FROM calls GROUP BY ServiceName ORDER BY ServiceName",
+                            token=None)
+    assert status == 200, answer
+    assert answer["result"] == {"columns": ["ServiceName", "n", "ms"],
+                                "values": [["a", 3, 7], ["b", 1, 3]]}
+
+    # The bounds travel as URL settings beside readonly=1, and the server took them:
+    # more than max_rows is its error 396, and the statement cannot change a setting.
+    status, _, answer = sql(query_port, "SELECT number FROM system.numbers LIMIT 1000",
+                            token=None)
+    assert (status, answer["CLICKHOUSE_CODE"]) == (400, 396), answer
+    assert "Limit for result exceeded, max rows: 100.00" in answer["DESCRIPTION"]
+    status, _, answer = sql(query_port, "SELECT 1 SETTINGS max_result_rows = 1000000",
+                            token=None)
+    assert (status, answer["CLICKHOUSE_CODE"]) == (400, 164), answer
+
+    # This server writes `Code: 62, e.displayText() = ...`, without the code header.
+    status, _, answer = sql(query_port, "SELECT (1 FROM calls", token=None)
+    assert (status, answer["CLICKHOUSE_CODE"]) == (400, 62), answer
+    assert answer["DESCRIPTION"].startswith("Code: 62, e.displayText() = DB::Exception: "
+                                            "Syntax error"), answer
+
+    status, _, answer = sql(query_port, "INSERT INTO calls VALUES ('c', 5)", token=None)
+    assert (status, answer["OPT_STATUS"]) == (400, "INVALID_SQL"), answer
+    status, _, answer = sql(query_port, "SELECT count() FROM calls", token=None)
+    assert answer["result"]["values"] == [[4]], answer

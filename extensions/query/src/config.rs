@@ -131,6 +131,16 @@ impl ComponentConfig for Config {
                 ),
             ));
         }
+        if uri.path() != "/" || uri.query().is_some() {
+            return Err(ConfigError::new(
+                &["clickhouse", "endpoint"],
+                format!(
+                    "endpoint takes no path or query ({:?}): name the database with \
+                     `database`",
+                    ch.endpoint
+                ),
+            ));
+        }
         for (key, name) in [
             ("database", &ch.database),
             ("traces_table_name", &ch.traces_table_name),
@@ -253,6 +263,12 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "clickhouse::endpoint: endpoint must be http://host:port or https://host:port: \"tcp://a:9000\""
+        );
+        let err = decode_str("clickhouse: {endpoint: 'http://a:1/otel'}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "clickhouse::endpoint: endpoint takes no path or query (\"http://a:1/otel\"): \
+             name the database with `database`"
         );
         let err = decode_str("clickhouse: {endpoint: 'http://a:1', database: 'a;b'}").unwrap_err();
         assert_eq!(

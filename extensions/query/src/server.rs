@@ -198,11 +198,18 @@ async fn query(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Byt
     };
     let statement = match classify(&sql) {
         Ok(statement) => statement,
-        Err(refusal) => return fail(StatusCode::BAD_REQUEST, "INVALID_SQL", &refusal.to_string()),
+        Err(refusal) => {
+            tracing::debug!(%refusal, "query: statement refused");
+            return fail(StatusCode::BAD_REQUEST, "INVALID_SQL", &refusal.to_string());
+        }
     };
+    tracing::debug!(kind = ?statement.kind, "query: running");
     let answer = match state.clickhouse.query(statement.text).await {
         Ok(answer) => answer,
-        Err(err) => return clickhouse_failure(err),
+        Err(err) => {
+            tracing::debug!(error = %err, "query: ClickHouse answered with an error");
+            return clickhouse_failure(err);
+        }
     };
     match envelope::success(&answer) {
         Ok(body) => json(StatusCode::OK, &body),

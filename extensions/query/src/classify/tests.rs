@@ -107,6 +107,11 @@ fn a_second_statement_is_refused_wherever_it_hides() {
         "SELECT 1 /* x */ ; /* y */ DROP TABLE t",
         "SELECT 1;;",
         "SELECT $$;$$; DROP TABLE t",
+        // An escaped backslash ends the string where ClickHouse ends it.
+        r"SELECT '\\'; DROP TABLE t",
+        r"SELECT '\''; DROP TABLE t",
+        "SELECT \"a\"\"b\"; DROP TABLE t",
+        "SELECT 1 -- c\n; DROP TABLE t",
     ] {
         assert_eq!(refused(sql), Refusal::MultipleStatements, "{sql}");
     }

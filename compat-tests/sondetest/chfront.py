@@ -14,6 +14,11 @@ layer is ours:
   (`SET k = v`); `decompress=1` bodies in ClickHouse's compressed-block framing
   (CityHash128 checksum verified, LZ4 or none); `Content-Encoding: gzip|deflate`.
 * On error: HTTP 500, `X-ClickHouse-Exception-Code`, the exception text as the body.
+* A request that sets `readonly` (the query extension's reads) gets its settings as a
+  `SETTINGS` clause after the statement instead of `SET`: a `SET readonly` would stay
+  on the one shared session and lock every later insert out. (ClickHouse itself scopes
+  URL settings to the request.) `wait_end_of_query` is accepted and has nothing to do:
+  answers are always whole.
 
 Requests are served one at a time (one lock), as a chDB session wants.
 
@@ -33,7 +38,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 # URL parameters that are not settings.
 NOT_SETTINGS = {"query", "database", "default_format", "decompress", "compress", "user",
-                "password", "query_id", "session_id", "session_timeout"}
+                "password", "query_id", "session_id", "session_timeout",
+                "wait_end_of_query", "buffer_size"}
 
 INSERT_WITH_DATA = re.compile(r"^\s*(INSERT\s+INTO\s+.*?)\s+FORMAT\s+(\w+)\s*$",
                               re.IGNORECASE | re.DOTALL)
@@ -103,13 +109,19 @@ class Front:
             raise FrontError(1000, f"Code: 1000. DB::Exception: unsupported Content-Encoding {encoding}")
         if params.get("decompress") == "1":
             body = decompress_blocks(body)
+        settings = {k: v for k, v in params.items()
+                    if k not in NOT_SETTINGS and not k.startswith("param_")}
         with self.lock:
             self.run(f"USE {params.get('database', 'default')}")
-            for key, value in params.items():
-                if key not in NOT_SETTINGS and not key.startswith("param_"):
-                    self.run(f"SET {key} = '{value}'")
             fmt = params.get("default_format", "TabSeparated")
             query = params.get("query")
+            if "readonly" in settings:
+                sql = query if query is not None else body.decode()
+                clause = ", ".join(f"{k} = '{v}'" for k, v in settings.items())
+                # On a line of its own: the statement may end in a `--` comment.
+                return self.run(f"{sql}\nSETTINGS {clause}", fmt)
+            for key, value in settings.items():
+                self.run(f"SET {key} = '{value}'")
             if query is None:
                 return self.run(body.decode(), fmt)
             insert = INSERT_WITH_DATA.match(query)

@@ -18,6 +18,9 @@ pub fn registry() -> Registry {
             sonde_exporter_debug::factory(),
             sonde_exporter_clickhouse::factory(),
         ],
-        extensions: vec![sonde_extension_health_check::factory()],
+        extensions: vec![
+            sonde_extension_health_check::factory(),
+            sonde_extension_query::factory(),
+        ],
     }
 }

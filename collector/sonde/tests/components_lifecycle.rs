@@ -31,6 +31,9 @@ fn config_for(kind: Kind, name: &str, default: serde_yaml::Value) -> serde_yaml:
         (Kind::Exporter, "clickhouse") => "endpoint: 'http://127.0.0.1:1'",
         (Kind::Processor, "memory_limiter") => "check_interval: 1s\nlimit_mib: 4000",
         (Kind::Extension, "health_check") => "endpoint: '127.0.0.1:0'",
+        (Kind::Extension, "query") => {
+            "endpoint: '127.0.0.1:0'\nclickhouse: {endpoint: 'http://127.0.0.1:1'}"
+        }
         _ => "{}",
     };
     let mut config = match default {
@@ -143,6 +146,7 @@ async fn every_component_validates_starts_and_stops_twice() {
             "exporter otlp",
             "exporter otlphttp",
             "extension health_check",
+            "extension query",
         ]
     );
 }

@@ -78,7 +78,10 @@ fn components_lists_every_built_in() {
     };
     assert_eq!(names("receivers"), vec!["ebpf", "otlp"]);
     assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
-    assert_eq!(names("exporters"), vec!["clickhouse", "debug", "otlp", "otlphttp"]);
+    assert_eq!(
+        names("exporters"),
+        vec!["clickhouse", "debug", "otlp", "otlphttp"]
+    );
     assert_eq!(names("extensions"), vec!["health_check", "query"]);
     assert_eq!(
         listing["receivers"][1]["stability"]["traces"].as_str(),

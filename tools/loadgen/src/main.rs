@@ -13,6 +13,7 @@
 //! `cargo run --release -p sonde-loadgen --bin sonde-bench`. It prints figures
 //! beside the goals and asserts nothing.
 
+mod chsink;
 mod load;
 mod procstat;
 mod sink;
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::sonde::Sonde;
+use crate::sonde::{Backend, Sonde};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -62,6 +63,59 @@ struct Args {
     /// gzip, is measured with `--compression gzip`.
     #[arg(long, default_value = "none")]
     compression: String,
+    /// Where sonde exports: `otlp` (to an OTLP/gRPC sink) or `clickhouse` (the
+    /// clickhouse exporter, to a stand-in for ClickHouse's HTTP interface).
+    #[arg(long, default_value = "otlp")]
+    exporter: String,
+}
+
+impl Args {
+    fn backend(&self) -> Result<Backend> {
+        match self.exporter.as_str() {
+            "otlp" => Ok(Backend::Otlp(self.compression.clone())),
+            "clickhouse" => Ok(Backend::ClickHouse),
+            other => Err(format!("--exporter {other}: otlp or clickhouse")),
+        }
+    }
+}
+
+/// Counts what reached the backend: the OTLP sink counts spans itself; for
+/// ClickHouse, sonde's own `otelcol_exporter_sent_spans_total` says.
+enum Delivered {
+    Sink(sink::Counter),
+    Metrics(u16),
+}
+
+impl Delivered {
+    fn get(&self) -> Result<u64> {
+        match self {
+            Delivered::Sink(counter) => Ok(counter.get()),
+            Delivered::Metrics(port) => {
+                sonde::sent_spans(*port).map_err(|e| format!("sonde /metrics: {e}"))
+            }
+        }
+    }
+}
+
+/// Starts the backend and a sonde exporting to it.
+async fn start(args: &Args, binary: &Path) -> Result<(Sonde, Delivered)> {
+    let backend = args.backend()?;
+    let (port, counter) = match backend {
+        Backend::Otlp(_) => {
+            let (port, counter) = sink::start().await.map_err(|e| format!("sink: {e}"))?;
+            (port, Some(counter))
+        }
+        Backend::ClickHouse => {
+            let port = chsink::start().await.map_err(|e| format!("sink: {e}"))?;
+            (port, None)
+        }
+    };
+    let sonde = Sonde::start(binary, port, &backend).map_err(|e| format!("sonde: {e}"))?;
+    let delivered = match counter {
+        Some(counter) => Delivered::Sink(counter),
+        None => Delivered::Metrics(sonde.metrics_port),
+    };
+    Ok((sonde, delivered))
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -95,9 +149,7 @@ fn row(measure: &str, figure: String, goal: &str) -> Row {
 type Result<T> = std::result::Result<T, String>;
 
 async fn throughput(args: &Args, binary: &Path) -> Result<Vec<Row>> {
-    let (sink_port, received) = sink::start().await.map_err(|e| format!("sink: {e}"))?;
-    let sonde =
-        Sonde::start(binary, sink_port, &args.compression).map_err(|e| format!("sonde: {e}"))?;
+    let (sonde, received) = start(args, binary).await?;
     let pid = sonde.pid();
     let stop = Arc::new(AtomicBool::new(false));
     let load = tokio::spawn(load::max_throughput(
@@ -109,7 +161,7 @@ async fn throughput(args: &Args, binary: &Path) -> Result<Vec<Row>> {
     tokio::time::sleep(WARMUP).await;
     let (cpu0, spans0, t0) = (
         procstat::cpu_time(pid).map_err(|e| e.to_string())?,
-        received.get(),
+        received.get()?,
         Instant::now(),
     );
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
@@ -118,7 +170,7 @@ async fn throughput(args: &Args, binary: &Path) -> Result<Vec<Row>> {
     tokio::time::sleep(DRAIN).await;
     let cpu = procstat::cpu_time(pid).map_err(|e| e.to_string())? - cpu0;
     let wall = t0.elapsed();
-    let spans = received.get() - spans0;
+    let spans = received.get()? - spans0;
     let mem = procstat::memory(pid).map_err(|e| e.to_string())?;
     let clean = sonde.stop().map_err(|e| e.to_string())?;
     let errors = tally.errors.load(Ordering::Relaxed);
@@ -161,9 +213,7 @@ async fn throughput(args: &Args, binary: &Path) -> Result<Vec<Row>> {
 }
 
 async fn steady(args: &Args, binary: &Path) -> Result<Vec<Row>> {
-    let (sink_port, received) = sink::start().await.map_err(|e| format!("sink: {e}"))?;
-    let sonde =
-        Sonde::start(binary, sink_port, &args.compression).map_err(|e| format!("sonde: {e}"))?;
+    let (sonde, received) = start(args, binary).await?;
     let pid = sonde.pid();
     let duration = WARMUP + Duration::from_secs(args.steady_seconds);
     let load = tokio::spawn(load::fixed_rate(
@@ -182,6 +232,7 @@ async fn steady(args: &Args, binary: &Path) -> Result<Vec<Row>> {
     let wall = t0.elapsed();
     let mem = procstat::memory(pid).map_err(|e| e.to_string())?;
     tokio::time::sleep(DRAIN).await;
+    let delivered = received.get()?;
     let clean = sonde.stop().map_err(|e| e.to_string())?;
     let sent = tally.ok_spans.load(Ordering::Relaxed);
     Ok(vec![
@@ -192,7 +243,7 @@ async fn steady(args: &Args, binary: &Path) -> Result<Vec<Row>> {
         ),
         row(
             "steady: spans acked / delivered",
-            format!("{sent} / {}", received.get()),
+            format!("{sent} / {delivered}"),
             "equal",
         ),
         row(
@@ -258,9 +309,12 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     println!(
-        "sonde-bench: {} | otlp/grpc -> batch -> otlp/grpc (compression: {}) | {} spans per request",
+        "sonde-bench: {} | otlp/grpc -> batch -> {} | {} spans per request",
         binary.display(),
-        args.compression,
+        match args.exporter.as_str() {
+            "clickhouse" => "clickhouse (RowBinary, lz4) to a stand-in".to_string(),
+            _ => format!("otlp/grpc (compression: {})", args.compression),
+        },
         args.spans_per_request
     );
     let mut rows = Vec::new();

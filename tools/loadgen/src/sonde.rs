@@ -1,6 +1,6 @@
 //! Runs the sonde binary under test: writes its config (OTLP/gRPC in, batch,
-//! OTLP/gRPC out to the sink), starts it, waits for its receiver port, stops it
-//! with SIGTERM.
+//! out to the sink: OTLP/gRPC, or the clickhouse exporter), starts it, waits for
+//! its receiver port, stops it with SIGTERM.
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
@@ -11,14 +11,54 @@ use std::time::{Duration, Instant};
 pub struct Sonde {
     child: Child,
     pub receiver_port: u16,
+    /// sonde's own /metrics.
+    pub metrics_port: u16,
     _dir: tempfile::TempDir,
+}
+
+/// Where sonde exports.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// The otlp exporter with this `compression`.
+    Otlp(String),
+    /// The clickhouse exporter (its defaults: LZ4 blocks, RowBinary), schema creation off.
+    ClickHouse,
+}
+
+impl Backend {
+    fn exporter(&self, sink_port: u16) -> (String, &'static str) {
+        match self {
+            Backend::Otlp(compression) => (
+                format!(
+                    "  otlp:
+    endpoint: 127.0.0.1:{sink_port}
+    compression: {compression}
+    tls:
+      insecure: true
+"
+                ),
+                "otlp",
+            ),
+            Backend::ClickHouse => (
+                format!(
+                    "  clickhouse:
+    endpoint: http://127.0.0.1:{sink_port}
+    create_schema: false
+"
+                ),
+                "clickhouse",
+            ),
+        }
+    }
 }
 
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn config(receiver_port: u16, health_port: u16, sink_port: u16, compression: &str) -> String {
+fn config(ports: (u16, u16, u16), sink_port: u16, backend: &Backend) -> String {
+    let (receiver_port, health_port, metrics_port) = ports;
+    let (exporter, name) = backend.exporter(sink_port);
     format!(
         "receivers:
   otlp:
@@ -28,12 +68,7 @@ fn config(receiver_port: u16, health_port: u16, sink_port: u16, compression: &st
 processors:
   batch:
 exporters:
-  otlp:
-    endpoint: 127.0.0.1:{sink_port}
-    compression: {compression}
-    tls:
-      insecure: true
-extensions:
+{exporter}extensions:
   health_check:
     endpoint: 127.0.0.1:{health_port}
 service:
@@ -42,24 +77,29 @@ service:
     logs:
       level: warn
     metrics:
-      level: none
+      address: 127.0.0.1:{metrics_port}
   pipelines:
     traces:
       receivers: [otlp]
       processors: [batch]
-      exporters: [otlp]
+      exporters: [{name}]
 "
     )
 }
 
 impl Sonde {
-    pub fn start(binary: &Path, sink_port: u16, compression: &str) -> io::Result<Sonde> {
+    pub fn start(binary: &Path, sink_port: u16, backend: &Backend) -> io::Result<Sonde> {
         let dir = tempfile::tempdir()?;
         let receiver_port = free_port()?;
+        let metrics_port = free_port()?;
         let path = dir.path().join("sonde.yaml");
         std::fs::write(
             &path,
-            config(receiver_port, free_port()?, sink_port, compression),
+            config(
+                (receiver_port, free_port()?, metrics_port),
+                sink_port,
+                backend,
+            ),
         )?;
         let child = Command::new(binary)
             .arg("--config")
@@ -73,6 +113,7 @@ impl Sonde {
         let mut sonde = Sonde {
             child,
             receiver_port,
+            metrics_port,
             _dir: dir,
         };
         sonde.wait_ready(Duration::from_secs(30))?;
@@ -114,4 +155,19 @@ impl Drop for Sonde {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `otelcol_exporter_sent_spans_total` of sonde's exporter, from its /metrics.
+pub fn sent_spans(metrics_port: u16) -> io::Result<u64> {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", metrics_port))?;
+    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text)?;
+    let total = text
+        .lines()
+        .filter(|line| line.starts_with("otelcol_exporter_sent_spans_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>();
+    Ok(total as u64)
 }

@@ -165,3 +165,41 @@ def test_outage_then_recovery_inserts_every_span_once(outage, front, start_sonde
     assert final.get("otelcol_exporter_send_failed_spans_total", exporter="clickhouse") == 0
     assert final.get("otelcol_exporter_enqueue_failed_spans_total", exporter="clickhouse") == 0
     assert sonde.stop() == 0
+
+
+@pytest.mark.parametrize("window", [1000, 0])
+def test_answer_lost_after_insert(window, front, start_sonde):
+    """The server inserts, then the answer is lost (503 here, a timeout in life): the
+    exporter retries the same rows. ClickHouse drops a block whose content hash it has
+    seen within the table's deduplication window, so with a window every span is in
+    the table once; a plain MergeTree's window is 0 (contrib's DDL sets none), and
+    then the retry inserts the rows again. sonde sends the same bytes on every
+    attempt, which is what the content hash needs."""
+    requests, per_request = 10, 10
+    total = requests * per_request
+    ports = Ports()
+    cfg = config(ports, front.port)
+    # Synchronous inserts: ClickHouse deduplicates asynchronous ones only with
+    # async_insert_deduplicate, and (per its docs) on Replicated tables.
+    cfg["exporters"]["clickhouse"]["async_insert"] = False
+    sonde = start_sonde(cfg, ports)
+    wait_until(lambda: front.query("EXISTS TABLE otel.otel_traces") == [{"result": 1}],
+               what="otel_traces created")
+    front.query(f"ALTER TABLE otel.otel_traces MODIFY SETTING "
+                f"non_replicated_deduplication_window = {window}")
+
+    front.control("commit_then_fail")
+    send_spans(ports, 4, requests, per_request)
+    wait_until(lambda: front.control()["inserts_committed_then_failed"] >= 2 * requests,
+               what="inserts answered 503 after committing")
+    front.control("ok")
+    final = wait_drained(ports, total)
+
+    counts = rows(front)
+    assert counts["ids"] == total
+    if window:
+        assert counts["n"] == total
+    else:
+        assert counts["n"] > total  # the risk the window removes
+    assert final.get("otelcol_exporter_send_failed_spans_total", exporter="clickhouse") == 0
+    assert sonde.stop() == 0

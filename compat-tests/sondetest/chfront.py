@@ -20,12 +20,21 @@ layer is ours:
   URL settings to the request.) `wait_end_of_query` is accepted and has nothing to do:
   answers are always whole.
 
+For outage tests (not part of ClickHouse's interface), `GET /__front?mode=M` switches
+how every other request is answered and returns the counters as JSON:
+`ok` (served), `unavailable` (HTTP 503, nothing run), `close` (the connection is
+closed with no answer), `commit_then_fail` (an INSERT is run, then answered 503, as
+when the answer is lost after the server inserted). `GET /__front` alone just reads
+the counters: `refused` (requests answered 503 or closed in the first three modes),
+`inserts_committed_then_failed`, `inserts_ok`.
+
 Requests are served one at a time (one lock), as a chDB session wants.
 
 Run: `python -m sondetest.chfront PORT DATA_DIR` (prints `ready` when listening).
 """
 
 import gzip
+import json
 import os
 import re
 import struct
@@ -138,6 +147,8 @@ class Front:
 
 def serve(port: int, data_dir: str) -> ThreadingHTTPServer:
     front = Front(data_dir)
+    control = {"mode": "ok", "refused": 0, "inserts_committed_then_failed": 0, "inserts_ok": 0}
+    control_lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -155,13 +166,35 @@ def serve(port: int, data_dir: str) -> ThreadingHTTPServer:
 
         def serve_request(self, body: bytes):
             url = urlsplit(self.path)
+            params = dict(parse_qsl(url.query, keep_blank_values=True))
+            if url.path == "/__front":
+                with control_lock:
+                    if "mode" in params:
+                        control["mode"] = params["mode"]
+                    state = json.dumps(control).encode()
+                return self.answer(200, state)
+            with control_lock:
+                mode = control["mode"]
+                if mode in ("unavailable", "close"):
+                    control["refused"] += 1
+            if mode == "unavailable":
+                return self.answer(503, b"Code: 1000. front: unavailable (test outage)\n")
+            if mode == "close":
+                self.close_connection = True
+                return
             if url.path == "/ping":
                 return self.answer(200, b"Ok.\n")
-            params = dict(parse_qsl(url.query, keep_blank_values=True))
+            is_insert = bool(body) and INSERT_WITH_DATA.match(params.get("query", "") or "")
             try:
                 out = front.handle(params, body, self.headers.get("Content-Encoding"))
             except FrontError as e:
                 return self.answer(500, (str(e) + "\n").encode(), e.code)
+            if is_insert:
+                with control_lock:
+                    failed = control["mode"] == "commit_then_fail"
+                    control["inserts_committed_then_failed" if failed else "inserts_ok"] += 1
+                if failed:
+                    return self.answer(503, b"Code: 1000. front: answer lost after the insert\n")
             self.answer(200, out)
 
         def do_GET(self):

@@ -7,8 +7,8 @@
 //! Layout: [`config`] (contrib's keys), [`schema`] (the DDL, pure), [`rowbinary`],
 //! [`traces`], [`logs`] and [`metrics`] (OTLP as rows, pure), `columns` and
 //! [`attributes`] (values as contrib stores them), [`compress`] (the body on the wire),
-//! `sender` (requests and the schema at start), `response` (which errors are
-//! permanent).
+//! `sender` (requests and the schema at start), [`version`] (the server-version
+//! check), `response` (which errors are permanent).
 //!
 //! A pipeline of a signal outside [`SIGNALS`] is refused when the exporter is created.
 
@@ -23,6 +23,7 @@ pub mod rowbinary;
 pub mod schema;
 mod sender;
 pub mod traces;
+pub mod version;
 
 use std::sync::Arc;
 
@@ -191,6 +192,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
                 summary: schema.summary_insert(),
             },
             pending_ddl: Mutex::new(ddl),
+            version_checked: std::sync::atomic::AtomicBool::new(false),
             exporter: settings.id.to_string(),
             signals: signals.to_vec(),
         };

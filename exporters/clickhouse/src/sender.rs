@@ -8,11 +8,16 @@
 //! `compress`, see [`crate::compress`]), `Authorization: Basic` when a username is
 //! set. DDL goes as the body of a plain `POST` with the same settings.
 //!
+//! Server version: before anything else, `SELECT version()`; a server older than
+//! [`crate::version::MINIMUM`] is refused with one error naming what it lacks (a
+//! permanent error, so the start fails).
+//!
 //! Schema: with `create_schema`, [`Sender::start`] runs the DDL. A server that cannot
 //! be reached does not fail the start (otelcol's exporter fails at export time, not at
 //! start, for a database that is down): the DDL is run again before the next insert,
 //! and until it succeeds inserts are retryable failures.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -32,6 +37,7 @@ use crate::metrics::encode_metrics;
 use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
 use crate::traces::encode_traces;
+use crate::version;
 
 /// Error bodies beyond this are not read.
 const MAX_RESPONSE_BODY: usize = 64 << 10;
@@ -49,6 +55,8 @@ pub(crate) struct ClickHouseSender {
     pub(crate) inserts: Inserts,
     /// The DDL still to run; empty once the schema is in place (or not wanted).
     pub(crate) pending_ddl: Mutex<Vec<String>>,
+    /// Whether the server's version was found new enough (see [`crate::version`]).
+    pub(crate) version_checked: AtomicBool,
     pub(crate) exporter: String,
     /// The signals this exporter writes (see [`crate::SIGNALS`]).
     pub(crate) signals: Vec<Signal>,
@@ -257,18 +265,21 @@ impl ClickHouseSender {
         Ok(request)
     }
 
-    /// Sends one request; classifies a failure.
-    async fn post(&self, request: Request<Full<Bytes>>, what: &str) -> Result<(), SendError> {
+    /// Sends one request; returns the answer's body, or classifies a failure.
+    async fn post(&self, request: Request<Full<Bytes>>, what: &str) -> Result<Bytes, SendError> {
         let response = self.client.request(request).await.map_err(|e| {
             SendError::retryable(format!("{what}: failed to reach ClickHouse: {}", chain(&e)))
         })?;
         let status = response.status();
         if status.is_success() {
-            // Drain the (empty) body so the connection goes back to the pool.
-            let _ = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
+            // Read the body (empty for inserts and DDL) so the connection goes back to
+            // the pool.
+            let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
                 .collect()
-                .await;
-            return Ok(());
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            return Ok(body);
         }
         let code_header = response
             .headers()
@@ -298,9 +309,32 @@ impl ClickHouseSender {
         }
     }
 
-    /// Runs whatever DDL is still pending, in order; stops at the first failure.
+    /// Asks the server its version and refuses one too old for the schema. The
+    /// request carries none of the configured settings: an old server would refuse
+    /// an unknown one (`async_insert`) before saying its version.
+    async fn check_version(&self) -> Result<(), SendError> {
+        // The query as the body, as the DDL goes: an empty POST gets no
+        // Content-Length, which 18.16 refuses (HTTP 411).
+        let request = self.request(
+            format!("{}/", self.base),
+            Bytes::from_static(b"SELECT version()"),
+            None,
+        )?;
+        let body = self.post(request, "asking the server version").await?;
+        let text = String::from_utf8_lossy(&body);
+        version::check(&text).map_err(SendError::permanent)?;
+        tracing::debug!(exporter = %self.exporter, version = %text.trim(), "ClickHouse server version");
+        Ok(())
+    }
+
+    /// Checks the server's version once, then runs whatever DDL is still pending, in
+    /// order; stops at the first failure.
     async fn ensure_schema(&self) -> Result<(), SendError> {
         let mut pending = self.pending_ddl.lock().await;
+        if !self.version_checked.load(Ordering::Acquire) {
+            self.check_version().await?;
+            self.version_checked.store(true, Ordering::Release);
+        }
         while let Some(statement) = pending.first() {
             let request = self.request(
                 self.url(DEFAULT_DATABASE, None, false),

@@ -13,7 +13,8 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::Router;
 use sonde_api::{async_trait, BoxError, ComponentId, Host, Lifecycle, ServiceStatus};
-use tokio::sync::{oneshot, watch};
+use sonde_netconfig::HttpServer;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
@@ -29,9 +30,7 @@ pub struct HealthCheck {
 }
 
 struct Running {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    server: JoinHandle<()>,
+    server: HttpServer,
     watcher: JoinHandle<()>,
 }
 
@@ -53,64 +52,34 @@ impl HealthCheck {
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.running.lock().ok()?.as_ref().map(|r| r.addr)
+        self.running.lock().ok()?.as_ref().map(|r| r.server.addr())
     }
 }
 
 #[async_trait]
 impl Lifecycle for HealthCheck {
     async fn start(&self, host: &Host) -> Result<(), BoxError> {
-        let endpoint = &self.config.endpoint;
-        let listener = tokio::net::TcpListener::bind(endpoint.as_str())
-            .await
-            .map_err(|err| format!("health_check: failed to listen on {endpoint}: {err}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|err| format!("health_check: listener on {endpoint}: {err}"))?;
-
         let up_since = Arc::new(Mutex::new(None));
-        let watcher = tokio::spawn(follow_status(host.status(), up_since.clone()));
         let state = AppState {
             config: self.config.clone(),
-            up_since,
+            up_since: up_since.clone(),
         };
         let app = Router::new().fallback(handle).with_state(state);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let host = host.clone();
-        let id = self.id.clone();
-        let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                host.report_fatal(&id, format!("health_check server failed: {err}"));
-            }
-        });
-        tracing::info!(extension = %self.id, %addr, path = %self.config.path, "health_check listening");
+        let server =
+            HttpServer::start("health_check", &self.id, host, &self.config.endpoint, app).await?;
+        let watcher = tokio::spawn(follow_status(host.status(), up_since));
+        tracing::info!(extension = %self.id, addr = %server.addr(), path = %self.config.path, "health_check listening");
         if let Ok(mut running) = self.running.lock() {
-            *running = Some(Running {
-                addr,
-                stop,
-                server,
-                watcher,
-            });
+            *running = Some(Running { server, watcher });
         }
         Ok(())
     }
 
     async fn shutdown(&self) -> Result<(), BoxError> {
         let running = self.running.lock().ok().and_then(|mut r| r.take());
-        let Some(running) = running else {
-            return Ok(());
-        };
-        let _ = running.stop.send(());
-        running.watcher.abort();
-        let mut server = running.server;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
-            .await
-            .is_err()
-        {
-            server.abort();
+        if let Some(running) = running {
+            running.watcher.abort();
+            running.server.stop(SHUTDOWN_GRACE).await;
         }
         Ok(())
     }

@@ -18,8 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use sonde_api::{async_trait, BoxError, ComponentId, Host, Lifecycle};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use sonde_netconfig::HttpServer;
 
 use crate::auth::Required;
 use crate::classify::classify;
@@ -39,9 +38,7 @@ pub struct QueryService {
 }
 
 struct Running {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    server: JoinHandle<()>,
+    server: HttpServer,
 }
 
 struct AppState {
@@ -61,7 +58,7 @@ impl QueryService {
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.running.lock().ok()?.as_ref().map(|r| r.addr)
+        self.running.lock().ok()?.as_ref().map(|r| r.server.addr())
     }
 }
 
@@ -82,44 +79,19 @@ pub fn router(config: Arc<Config>) -> Result<Router, BoxError> {
 #[async_trait]
 impl Lifecycle for QueryService {
     async fn start(&self, host: &Host) -> Result<(), BoxError> {
-        let endpoint = &self.config.endpoint;
         let app = router(self.config.clone())?;
-        let listener = tokio::net::TcpListener::bind(endpoint.as_str())
-            .await
-            .map_err(|err| format!("query: failed to listen on {endpoint}: {err}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|err| format!("query: listener on {endpoint}: {err}"))?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let host = host.clone();
-        let id = self.id.clone();
-        let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                host.report_fatal(&id, format!("query server failed: {err}"));
-            }
-        });
-        tracing::info!(extension = %self.id, %addr, clickhouse = %self.config.clickhouse.endpoint, "query service listening");
+        let server = HttpServer::start("query", &self.id, host, &self.config.endpoint, app).await?;
+        tracing::info!(extension = %self.id, addr = %server.addr(), clickhouse = %self.config.clickhouse.endpoint, "query service listening");
         if let Ok(mut running) = self.running.lock() {
-            *running = Some(Running { addr, stop, server });
+            *running = Some(Running { server });
         }
         Ok(())
     }
 
     async fn shutdown(&self) -> Result<(), BoxError> {
         let running = self.running.lock().ok().and_then(|mut r| r.take());
-        let Some(running) = running else {
-            return Ok(());
-        };
-        let _ = running.stop.send(());
-        let mut server = running.server;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
-            .await
-            .is_err()
-        {
-            server.abort();
+        if let Some(running) = running {
+            running.server.stop(SHUTDOWN_GRACE).await;
         }
         Ok(())
     }

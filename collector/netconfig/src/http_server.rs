@@ -1,0 +1,62 @@
+//! An HTTP server a component runs for its whole life: bound at start (so a port in
+//! use fails the start), serving an axum router, stopped at shutdown with a grace
+//! period for open connections. A server that fails while running is reported to
+//! the host as fatal.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use sonde_api::{BoxError, ComponentId, Host};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A server that is running.
+pub struct HttpServer {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl HttpServer {
+    /// Binds `endpoint` and serves `app` on it; `what` names the server in errors.
+    pub async fn start(
+        what: &str,
+        id: &ComponentId,
+        host: &Host,
+        endpoint: &str,
+        app: Router,
+    ) -> Result<HttpServer, BoxError> {
+        let listener = tokio::net::TcpListener::bind(endpoint)
+            .await
+            .map_err(|err| format!("{what}: failed to listen on {endpoint}: {err}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|err| format!("{what}: listener on {endpoint}: {err}"))?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (host, id, what) = (host.clone(), id.clone(), what.to_owned());
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                host.report_fatal(&id, format!("{what} server failed: {err}"));
+            }
+        });
+        Ok(HttpServer { addr, stop, task })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops taking connections, lets open ones finish for up to `grace`, then cuts them.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(grace, &mut task).await.is_err() {
+            task.abort();
+        }
+    }
+}

@@ -14,6 +14,7 @@ use crate::config::{Config, DEFAULT_DATABASE};
 
 pub mod logs;
 pub mod metrics;
+pub mod plan;
 
 pub use metrics::MetricTableNames;
 

@@ -197,6 +197,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
             signals: signals.to_vec(),
             schema,
             logs_plan: std::sync::OnceLock::new(),
+            traces_checked: std::sync::atomic::AtomicBool::new(false),
         };
         let options = DriverOptions::new(
             config.timeout,

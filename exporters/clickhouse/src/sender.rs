@@ -17,7 +17,8 @@
 //! start, for a database that is down): the DDL is run again before the next insert,
 //! and until it succeeds inserts are retryable failures.
 //!
-//! Then, for the logs table, `DESC TABLE`: the insert and the rows leave out the
+//! Then `DESC TABLE` of the traces table (every column sonde writes must be there with
+//! its type) and of the logs table: the insert and the rows leave out the
 //! optional columns the table lacks (an older contrib generation), and a required
 //! column missing or of another type is a permanent error (see
 //! [`crate::schema::plan`]). Like the DDL, it is asked again before the next insert
@@ -71,6 +72,9 @@ pub(crate) struct ClickHouseSender {
     pub(crate) schema: SchemaParams,
     /// The logs table's optional columns and its insert, once `DESC TABLE` answered.
     pub(crate) logs_plan: std::sync::OnceLock<(LogColumns, String)>,
+    /// Whether `DESC TABLE` found the traces table as sonde writes it (the insert is
+    /// then [`Inserts::traces`], every column being required).
+    pub(crate) traces_checked: AtomicBool,
 }
 
 /// An error with its causes, since hyper's top-level text alone says little.
@@ -360,6 +364,18 @@ impl ClickHouseSender {
             self.post(request, &format!("creating the schema ({first_line})"))
                 .await?;
             pending.remove(0);
+        }
+        if self.signals.contains(&Signal::Traces) && !self.traces_checked.load(Ordering::Acquire) {
+            let request = self.request(
+                self.url(DEFAULT_DATABASE, None, false),
+                Bytes::from(self.schema.describe_traces()),
+                None,
+            )?;
+            let desc = self.post(request, "describing the traces table").await?;
+            self.schema
+                .traces_plan(&String::from_utf8_lossy(&desc))
+                .map_err(SendError::permanent)?;
+            self.traces_checked.store(true, Ordering::Release);
         }
         if self.signals.contains(&Signal::Logs) && self.logs_plan.get().is_none() {
             let request = self.request(

@@ -198,6 +198,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
             schema,
             logs_plan: std::sync::OnceLock::new(),
             traces_checked: std::sync::atomic::AtomicBool::new(false),
+            metrics_checked: std::sync::atomic::AtomicBool::new(false),
         };
         let options = DriverOptions::new(
             config.timeout,

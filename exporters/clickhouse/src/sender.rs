@@ -17,8 +17,8 @@
 //! start, for a database that is down): the DDL is run again before the next insert,
 //! and until it succeeds inserts are retryable failures.
 //!
-//! Then `DESC TABLE` of the traces table (every column sonde writes must be there with
-//! its type) and of the logs table: the insert and the rows leave out the
+//! Then `DESC TABLE` of the traces and metric tables (every column sonde writes must be
+//! there with its type) and of the logs table: the insert and the rows leave out the
 //! optional columns the table lacks (an older contrib generation), and a required
 //! column missing or of another type is a permanent error (see
 //! [`crate::schema::plan`]). Like the DDL, it is asked again before the next insert
@@ -75,6 +75,8 @@ pub(crate) struct ClickHouseSender {
     /// Whether `DESC TABLE` found the traces table as sonde writes it (the insert is
     /// then [`Inserts::traces`], every column being required).
     pub(crate) traces_checked: AtomicBool,
+    /// Whether `DESC TABLE` found every metric table as sonde writes it.
+    pub(crate) metrics_checked: AtomicBool,
 }
 
 /// An error with its causes, since hyper's top-level text alone says little.
@@ -376,6 +378,23 @@ impl ClickHouseSender {
                 .traces_plan(&String::from_utf8_lossy(&desc))
                 .map_err(SendError::permanent)?;
             self.traces_checked.store(true, Ordering::Release);
+        }
+        if self.signals.contains(&Signal::Metrics) && !self.metrics_checked.load(Ordering::Acquire)
+        {
+            for (table, columns) in self.schema.metric_table_columns() {
+                let request = self.request(
+                    self.url(DEFAULT_DATABASE, None, false),
+                    Bytes::from(self.schema.describe_table(table)),
+                    None,
+                )?;
+                let desc = self
+                    .post(request, &format!("describing the metric table {table}"))
+                    .await?;
+                self.schema
+                    .check_metric_table(table, &columns, &String::from_utf8_lossy(&desc))
+                    .map_err(SendError::permanent)?;
+            }
+            self.metrics_checked.store(true, Ordering::Release);
         }
         if self.signals.contains(&Signal::Logs) && self.logs_plan.get().is_none() {
             let request = self.request(

@@ -195,6 +195,10 @@ impl ExporterFactory for ClickHouseExporterFactory {
             version_checked: std::sync::atomic::AtomicBool::new(false),
             exporter: settings.id.to_string(),
             signals: signals.to_vec(),
+            schema,
+            logs_plan: std::sync::OnceLock::new(),
+            traces_checked: std::sync::atomic::AtomicBool::new(false),
+            metrics_checked: std::sync::atomic::AtomicBool::new(false),
         };
         let options = DriverOptions::new(
             config.timeout,

@@ -1,5 +1,6 @@
 //! Log records as rows of `otel_logs`, in RowBinary, in the column order of
-//! [`crate::schema::logs::LOGS_INSERT_COLUMNS`]. Pure: no I/O, no clock.
+//! [`crate::schema::logs::LOGS_SPECS`], without the optional columns the table lacks
+//! ([`LogColumns`], from `DESC TABLE` at start). Pure: no I/O, no clock.
 //!
 //! Values follow contrib: `Timestamp` is the record's time, or its observed time when
 //! the time is unset; ids in lower-case hex (empty when absent); `TraceFlags` the low
@@ -13,6 +14,7 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use crate::attributes::value_string;
 use crate::columns::{attributes, hex_id, service_name};
 use crate::rowbinary::RowWriter;
+use crate::schema::logs::LogColumns;
 
 /// The per-resource and per-scope columns, encoded once.
 struct Shared<'a> {
@@ -25,7 +27,13 @@ struct Shared<'a> {
     scope_attributes: &'a [u8],
 }
 
-fn log_row(r: &LogRecord, shared: &Shared<'_>, w: &mut RowWriter, scratch: &mut String) {
+fn log_row(
+    r: &LogRecord,
+    shared: &Shared<'_>,
+    cols: LogColumns,
+    w: &mut RowWriter,
+    scratch: &mut String,
+) {
     let time = if r.time_unix_nano == 0 {
         r.observed_time_unix_nano
     } else {
@@ -42,18 +50,34 @@ fn log_row(r: &LogRecord, shared: &Shared<'_>, w: &mut RowWriter, scratch: &mut 
     scratch.clear();
     value_string(r.body.as_ref(), scratch);
     w.string(scratch.as_bytes());
-    w.string(shared.resource_schema_url);
+    if cols.resource_schema_url {
+        w.string(shared.resource_schema_url);
+    }
     w.bytes(shared.resource_attributes);
-    w.string(shared.scope_schema_url);
+    if cols.scope_schema_url {
+        w.string(shared.scope_schema_url);
+    }
     w.string(shared.scope_name);
     w.string(shared.scope_version);
     w.bytes(shared.scope_attributes);
     attributes(&r.attributes, w, scratch);
-    w.string(r.event_name.as_bytes());
+    if cols.event_name {
+        w.string(r.event_name.as_bytes());
+    }
 }
 
-/// Appends one row per log record; returns the number of rows.
+/// Appends one row per log record, every column; returns the number of rows.
 pub fn encode_logs(request: &ExportLogsServiceRequest, w: &mut RowWriter) -> usize {
+    encode_logs_with(request, LogColumns::ALL, w)
+}
+
+/// Appends one row per log record with the columns of `cols`; returns the number of
+/// rows.
+pub fn encode_logs_with(
+    request: &ExportLogsServiceRequest,
+    cols: LogColumns,
+    w: &mut RowWriter,
+) -> usize {
     let mut rows = 0;
     let mut scratch = String::new();
     let empty = Vec::new();
@@ -80,7 +104,7 @@ pub fn encode_logs(request: &ExportLogsServiceRequest, w: &mut RowWriter) -> usi
                 scope_attributes: &scope_attrs.buf,
             };
             for record in &sl.log_records {
-                log_row(record, &shared, w, &mut scratch);
+                log_row(record, &shared, cols, w, &mut scratch);
                 rows += 1;
             }
         }

@@ -14,6 +14,7 @@ use crate::config::{Config, DEFAULT_DATABASE};
 
 pub mod logs;
 pub mod metrics;
+pub mod plan;
 
 pub use metrics::MetricTableNames;
 
@@ -234,6 +235,56 @@ pub const TRACES_INSERT_COLUMNS: [&str; 22] = [
     "Links.TraceState",
     "Links.Attributes",
 ];
+
+/// [`TRACES_INSERT_COLUMNS`] with the types sonde encodes, every one required: no
+/// contrib generation of `otel_traces` lacks one.
+pub const TRACES_SPECS: [plan::ColumnSpec; 22] = {
+    const fn req(name: &'static str, ty: &'static str) -> plan::ColumnSpec {
+        plan::ColumnSpec {
+            name,
+            ty,
+            optional: false,
+        }
+    }
+    [
+        req("Timestamp", "DateTime64(9)"),
+        req("TraceId", "String"),
+        req("SpanId", "String"),
+        req("ParentSpanId", "String"),
+        req("TraceState", "String"),
+        req("SpanName", "String"),
+        req("SpanKind", "String"),
+        req("ServiceName", "String"),
+        req("ResourceAttributes", "Map(String, String)"),
+        req("ScopeName", "String"),
+        req("ScopeVersion", "String"),
+        req("SpanAttributes", "Map(String, String)"),
+        req("Duration", "UInt64"),
+        req("StatusCode", "String"),
+        req("StatusMessage", "String"),
+        req("Events.Timestamp", "Array(DateTime64(9))"),
+        req("Events.Name", "Array(String)"),
+        req("Events.Attributes", "Array(Map(String, String))"),
+        req("Links.TraceId", "Array(String)"),
+        req("Links.SpanId", "Array(String)"),
+        req("Links.TraceState", "Array(String)"),
+        req("Links.Attributes", "Array(Map(String, String))"),
+    ]
+};
+
+impl SchemaParams {
+    /// `DESC TABLE` of the traces table.
+    pub fn describe_traces(&self) -> String {
+        format!("DESC TABLE {}", self.qualified(&self.traces_table))
+    }
+
+    /// Checks the traces table's `DESC` answer against what sonde writes; the insert.
+    pub fn traces_plan(&self, desc: &str) -> Result<String, String> {
+        let table = self.qualified(&self.traces_table);
+        let plan = plan::plan(&table, &TRACES_SPECS, &plan::parse_desc(desc))?;
+        Ok(insert(&self.database, &self.traces_table, &plan.columns))
+    }
+}
 
 /// `INSERT INTO "db"."table" (columns) FORMAT RowBinary`.
 pub fn insert(database: &str, table: &str, columns: &[&str]) -> String {

@@ -16,6 +16,13 @@
 //! be reached does not fail the start (otelcol's exporter fails at export time, not at
 //! start, for a database that is down): the DDL is run again before the next insert,
 //! and until it succeeds inserts are retryable failures.
+//!
+//! Then `DESC TABLE` of the traces and metric tables (every column sonde writes must be
+//! there with its type) and of the logs table: the insert and the rows leave out the
+//! optional columns the table lacks (an older contrib generation), and a required
+//! column missing or of another type is a permanent error (see
+//! [`crate::schema::plan`]). Like the DDL, it is asked again before the next insert
+//! until the server answers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -32,10 +39,12 @@ use tokio::sync::Mutex;
 
 use crate::compress::{self, Wire};
 use crate::config::{Compress, DEFAULT_DATABASE};
-use crate::logs::encode_logs;
+use crate::logs::encode_logs_with;
 use crate::metrics::encode_metrics;
 use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
+use crate::schema::logs::{logs_plan, LogColumns};
+use crate::schema::SchemaParams;
 use crate::traces::encode_traces;
 use crate::version;
 
@@ -60,6 +69,14 @@ pub(crate) struct ClickHouseSender {
     pub(crate) exporter: String,
     /// The signals this exporter writes (see [`crate::SIGNALS`]).
     pub(crate) signals: Vec<Signal>,
+    pub(crate) schema: SchemaParams,
+    /// The logs table's optional columns and its insert, once `DESC TABLE` answered.
+    pub(crate) logs_plan: std::sync::OnceLock<(LogColumns, String)>,
+    /// Whether `DESC TABLE` found the traces table as sonde writes it (the insert is
+    /// then [`Inserts::traces`], every column being required).
+    pub(crate) traces_checked: AtomicBool,
+    /// Whether `DESC TABLE` found every metric table as sonde writes it.
+    pub(crate) metrics_checked: AtomicBool,
 }
 
 /// An error with its causes, since hyper's top-level text alone says little.
@@ -145,7 +162,11 @@ struct Encoded {
     rows: usize,
 }
 
-fn encode_rows(payload: &Payload, compress: Compress) -> Result<Vec<Encoded>, String> {
+fn encode_rows(
+    payload: &Payload,
+    compress: Compress,
+    log_columns: LogColumns,
+) -> Result<Vec<Encoded>, String> {
     let payload = payload
         .decoded()
         .map_err(|e| format!("decoding the payload: {e}"))?;
@@ -157,7 +178,7 @@ fn encode_rows(payload: &Payload, compress: Compress) -> Result<Vec<Encoded>, St
         }
         Payload::Logs(request) => {
             let mut w = RowWriter::with_capacity(log_count(request) * 256);
-            let rows = encode_logs(request, &mut w);
+            let rows = encode_logs_with(request, log_columns, &mut w);
             (Table::Logs, w, rows)
         }
         Payload::Metrics(request) => {
@@ -346,6 +367,48 @@ impl ClickHouseSender {
                 .await?;
             pending.remove(0);
         }
+        if self.signals.contains(&Signal::Traces) && !self.traces_checked.load(Ordering::Acquire) {
+            let request = self.request(
+                self.url(DEFAULT_DATABASE, None, false),
+                Bytes::from(self.schema.describe_traces()),
+                None,
+            )?;
+            let desc = self.post(request, "describing the traces table").await?;
+            self.schema
+                .traces_plan(&String::from_utf8_lossy(&desc))
+                .map_err(SendError::permanent)?;
+            self.traces_checked.store(true, Ordering::Release);
+        }
+        if self.signals.contains(&Signal::Metrics) && !self.metrics_checked.load(Ordering::Acquire)
+        {
+            for (table, columns) in self.schema.metric_table_columns() {
+                let request = self.request(
+                    self.url(DEFAULT_DATABASE, None, false),
+                    Bytes::from(self.schema.describe_table(table)),
+                    None,
+                )?;
+                let desc = self
+                    .post(request, &format!("describing the metric table {table}"))
+                    .await?;
+                self.schema
+                    .check_metric_table(table, &columns, &String::from_utf8_lossy(&desc))
+                    .map_err(SendError::permanent)?;
+            }
+            self.metrics_checked.store(true, Ordering::Release);
+        }
+        if self.signals.contains(&Signal::Logs) && self.logs_plan.get().is_none() {
+            let request = self.request(
+                self.url(DEFAULT_DATABASE, None, false),
+                Bytes::from(self.schema.describe_logs()),
+                None,
+            )?;
+            let desc = self.post(request, "describing the logs table").await?;
+            let plan = logs_plan(&self.schema, &String::from_utf8_lossy(&desc))
+                .map_err(SendError::permanent)?;
+            tracing::debug!(exporter = %self.exporter, insert = %plan.1, "logs insert");
+            // Only this task sets it: the pending lock is held.
+            let _ = self.logs_plan.set(plan);
+        }
         Ok(())
     }
 }
@@ -377,10 +440,15 @@ impl Sender for ClickHouseSender {
         }
         self.ensure_schema().await?;
         let compress = self.compress;
-        let batches = tokio::task::spawn_blocking(move || encode_rows(&payload, compress))
-            .await
-            .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
-            .map_err(SendError::permanent)?;
+        let log_columns = self
+            .logs_plan
+            .get()
+            .map_or(LogColumns::ALL, |(cols, _)| *cols);
+        let batches =
+            tokio::task::spawn_blocking(move || encode_rows(&payload, compress, log_columns))
+                .await
+                .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
+                .map_err(SendError::permanent)?;
         let (blocks, encoding) = match compress.wire() {
             Wire::Blocks => (true, None),
             Wire::ContentEncoding(e) => (false, Some(e)),
@@ -393,7 +461,10 @@ impl Sender for ClickHouseSender {
             let request = self.request(
                 self.url(
                     &self.database,
-                    Some(self.inserts.statement(batch.table)),
+                    Some(match (batch.table, self.logs_plan.get()) {
+                        (Table::Logs, Some((_, insert))) => insert,
+                        (table, _) => self.inserts.statement(table),
+                    }),
                     blocks,
                 ),
                 Bytes::from(batch.body),

@@ -126,3 +126,39 @@ fn rows_per_record_across_scopes() {
     let mut w = RowWriter::default();
     assert_eq!(encode_logs(&req, &mut w), 4);
 }
+
+#[test]
+fn older_generation_rows_leave_out_the_missing_columns() {
+    let record = LogRecord {
+        time_unix_nano: 1_000,
+        body: Some(AnyValue {
+            value: Some(Value::StringValue("b".into())),
+        }),
+        event_name: "app.alert".into(),
+        ..Default::default()
+    };
+    let cols = LogColumns {
+        resource_schema_url: false,
+        scope_schema_url: false,
+        event_name: false,
+    };
+    let mut w = RowWriter::default();
+    assert_eq!(encode_logs_with(&request(vec![record]), cols, &mut w), 1);
+    let expected = [
+        1_000i64.to_le_bytes().to_vec(),
+        s(""),
+        s(""),
+        vec![0],
+        s(""),
+        vec![0],
+        s("svc"),
+        s("b"),
+        [vec![1], s("service.name"), s("svc")].concat(),
+        s("lib"),
+        s("1.0"),
+        [vec![1], s("s"), s("true")].concat(),
+        vec![0],
+    ]
+    .concat();
+    assert_eq!(w.buf, expected);
+}

@@ -2,6 +2,7 @@
 //! defaults to the second of `Timestamp`, partition and primary key) and `EventName`.
 //! `TimestampTime` is not in the insert: ClickHouse fills it from `Timestamp`.
 
+use super::plan::{parse_desc, plan, ColumnSpec, InsertPlan};
 use super::{ttl_expr, SchemaParams};
 
 /// `otel_logs`' columns and skip indexes, in contrib's order.
@@ -33,27 +34,74 @@ const LOGS_COLUMNS: &str = "    Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1))
     INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
 ";
 
-/// The insert's column list, in the order the RowBinary rows are written.
-pub const LOGS_INSERT_COLUMNS: [&str; 16] = [
-    "Timestamp",
-    "TraceId",
-    "SpanId",
-    "TraceFlags",
-    "SeverityText",
-    "SeverityNumber",
-    "ServiceName",
-    "Body",
-    "ResourceSchemaUrl",
-    "ResourceAttributes",
-    "ScopeSchemaUrl",
-    "ScopeName",
-    "ScopeVersion",
-    "ScopeAttributes",
-    "LogAttributes",
-    "EventName",
+/// The columns sonde writes, in row order. Optional ones are missing from some
+/// contrib generation: `ResourceSchemaUrl` and `ScopeSchemaUrl` came after the first
+/// `otel_logs`, `EventName` later still.
+pub const LOGS_SPECS: [ColumnSpec; 16] = [
+    spec("Timestamp", "DateTime64(9)", false),
+    spec("TraceId", "String", false),
+    spec("SpanId", "String", false),
+    spec("TraceFlags", "UInt8", false),
+    spec("SeverityText", "String", false),
+    spec("SeverityNumber", "UInt8", false),
+    spec("ServiceName", "String", false),
+    spec("Body", "String", false),
+    spec("ResourceSchemaUrl", "String", true),
+    spec("ResourceAttributes", "Map(String, String)", false),
+    spec("ScopeSchemaUrl", "String", true),
+    spec("ScopeName", "String", false),
+    spec("ScopeVersion", "String", false),
+    spec("ScopeAttributes", "Map(String, String)", false),
+    spec("LogAttributes", "Map(String, String)", false),
+    spec("EventName", "String", true),
 ];
 
+const fn spec(name: &'static str, ty: &'static str, optional: bool) -> ColumnSpec {
+    ColumnSpec { name, ty, optional }
+}
+
+/// Which optional `otel_logs` columns the table has: what the row writer needs,
+/// computed once at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogColumns {
+    pub resource_schema_url: bool,
+    pub scope_schema_url: bool,
+    pub event_name: bool,
+}
+
+impl LogColumns {
+    /// The current generation: every column.
+    pub const ALL: LogColumns = LogColumns {
+        resource_schema_url: true,
+        scope_schema_url: true,
+        event_name: true,
+    };
+
+    pub fn from_plan(plan: &InsertPlan) -> LogColumns {
+        LogColumns {
+            resource_schema_url: plan.has(&LOGS_SPECS, "ResourceSchemaUrl"),
+            scope_schema_url: plan.has(&LOGS_SPECS, "ScopeSchemaUrl"),
+            event_name: plan.has(&LOGS_SPECS, "EventName"),
+        }
+    }
+}
+
+/// The logs table's plan from its `DESC TABLE` answer: what to write, and the insert.
+pub fn logs_plan(params: &SchemaParams, desc: &str) -> Result<(LogColumns, String), String> {
+    let table = params.qualified(&params.logs_table);
+    let plan = plan(&table, &LOGS_SPECS, &parse_desc(desc))?;
+    Ok((
+        LogColumns::from_plan(&plan),
+        super::insert(&params.database, &params.logs_table, &plan.columns),
+    ))
+}
+
 impl SchemaParams {
+    /// `DESC TABLE` of the logs table, answered in TabSeparated (HTTP's default).
+    pub fn describe_logs(&self) -> String {
+        format!("DESC TABLE {}", self.qualified(&self.logs_table))
+    }
+
     pub fn create_logs_table(&self) -> String {
         let mut out = format!(
             "CREATE TABLE IF NOT EXISTS {}{} (\n{LOGS_COLUMNS}) ENGINE = {}\n\
@@ -79,8 +127,10 @@ impl SchemaParams {
         out
     }
 
+    /// The insert of the current generation, every column.
     pub fn logs_insert(&self) -> String {
-        super::insert(&self.database, &self.logs_table, &LOGS_INSERT_COLUMNS)
+        let plan = InsertPlan::all(&LOGS_SPECS);
+        super::insert(&self.database, &self.logs_table, &plan.columns)
     }
 }
 
@@ -165,6 +215,119 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1"
              SeverityText, SeverityNumber, ServiceName, Body, ResourceSchemaUrl, \
              ResourceAttributes, ScopeSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes, \
              LogAttributes, EventName) FORMAT RowBinary"
+        );
+    }
+
+    /// `DESC TABLE` of contrib's current `otel_logs`, as ClickHouse answers it.
+    const CURRENT_DESC: &str = "Timestamp\tDateTime64(9)\t\t\t\tDelta(8), ZSTD(1)\t
+TimestampTime\tDateTime\tDEFAULT\ttoDateTime(Timestamp)\t\t\t
+TraceId\tString\t\t\t\tZSTD(1)\t
+SpanId\tString\t\t\t\tZSTD(1)\t
+TraceFlags\tUInt8\t\t\t\t\t
+SeverityText\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+SeverityNumber\tUInt8\t\t\t\t\t
+ServiceName\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+Body\tString\t\t\t\tZSTD(1)\t
+ResourceSchemaUrl\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+ResourceAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+ScopeSchemaUrl\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+ScopeName\tString\t\t\t\tZSTD(1)\t
+ScopeVersion\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+ScopeAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+LogAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+EventName\tString\t\t\t\tZSTD(1)\t
+";
+
+    fn desc_without(names: &[&str]) -> String {
+        CURRENT_DESC
+            .lines()
+            .filter(|l| !names.iter().any(|n| l.starts_with(&format!("{n}\t"))))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn plan_of_the_current_generation_is_every_column() {
+        let params = params("", Duration::ZERO);
+        let (cols, insert) = logs_plan(&params, CURRENT_DESC).unwrap();
+        assert_eq!(cols, LogColumns::ALL);
+        assert_eq!(insert, params.logs_insert());
+    }
+
+    #[test]
+    fn plan_of_an_older_table_without_event_name_and_timestamp_time() {
+        let desc = desc_without(&["EventName", "TimestampTime"]);
+        let (cols, insert) = logs_plan(&params("", Duration::ZERO), &desc).unwrap();
+        assert_eq!(
+            cols,
+            LogColumns {
+                resource_schema_url: true,
+                scope_schema_url: true,
+                event_name: false,
+            }
+        );
+        assert_eq!(
+            insert,
+            "INSERT INTO \"otel\".\"otel_logs\" (Timestamp, TraceId, SpanId, TraceFlags, \
+             SeverityText, SeverityNumber, ServiceName, Body, ResourceSchemaUrl, \
+             ResourceAttributes, ScopeSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes, \
+             LogAttributes) FORMAT RowBinary"
+        );
+    }
+
+    #[test]
+    fn plan_of_a_table_without_schema_urls() {
+        let desc = desc_without(&["EventName", "ResourceSchemaUrl", "ScopeSchemaUrl"]);
+        let (cols, insert) = logs_plan(&params("", Duration::ZERO), &desc).unwrap();
+        assert_eq!(
+            cols,
+            LogColumns {
+                resource_schema_url: false,
+                scope_schema_url: false,
+                event_name: false,
+            }
+        );
+        assert_eq!(
+            insert,
+            "INSERT INTO \"otel\".\"otel_logs\" (Timestamp, TraceId, SpanId, TraceFlags, \
+             SeverityText, SeverityNumber, ServiceName, Body, ResourceAttributes, ScopeName, \
+             ScopeVersion, ScopeAttributes, LogAttributes) FORMAT RowBinary"
+        );
+    }
+
+    #[test]
+    fn an_extra_defaulted_column_is_left_to_the_server() {
+        let desc = format!("{CURRENT_DESC}Region\tLowCardinality(String)\tDEFAULT\t'eu'\t\t\t\n");
+        let params = params("", Duration::ZERO);
+        let (cols, insert) = logs_plan(&params, &desc).unwrap();
+        assert_eq!(cols, LogColumns::ALL);
+        assert_eq!(insert, params.logs_insert());
+    }
+
+    #[test]
+    fn a_missing_required_column_is_named() {
+        let desc = desc_without(&["Body"]);
+        assert_eq!(
+            logs_plan(&params("", Duration::ZERO), &desc).unwrap_err(),
+            "table \"otel\".\"otel_logs\" has no column Body (String), which sonde writes"
+        );
+    }
+
+    #[test]
+    fn a_type_mismatch_is_named() {
+        let desc = CURRENT_DESC.replace("SeverityNumber\tUInt8", "SeverityNumber\tInt32");
+        assert_eq!(
+            logs_plan(&params("", Duration::ZERO), &desc).unwrap_err(),
+            "table \"otel\".\"otel_logs\": column SeverityNumber has type Int32, but sonde \
+             writes UInt8"
+        );
+    }
+
+    #[test]
+    fn describe_statement() {
+        assert_eq!(
+            params("", Duration::ZERO).describe_logs(),
+            "DESC TABLE \"otel\".\"otel_logs\""
         );
     }
 }

@@ -4,6 +4,7 @@
 //! `toDateTime(TimeUnix)` placed, as contrib places it, before the partition key.
 //!
 
+use super::plan::{parse_desc, plan, ColumnSpec};
 use super::{ttl_expr, SchemaParams};
 use crate::config::Config;
 
@@ -180,6 +181,31 @@ pub fn summary_insert_columns() -> Vec<&'static str> {
     out
 }
 
+/// The type sonde encodes for a metric column, as `DESC` spells it (`LowCardinality`
+/// aside); `""` for a name no metric table is written with.
+fn metric_column_type(name: &str) -> &'static str {
+    match name {
+        "ResourceAttributes" | "ScopeAttributes" | "Attributes" => "Map(String, String)",
+        "ResourceSchemaUrl" | "ScopeName" | "ScopeVersion" | "ScopeSchemaUrl" | "ServiceName"
+        | "MetricName" | "MetricDescription" | "MetricUnit" => "String",
+        "ScopeDroppedAttrCount" | "Flags" => "UInt32",
+        "StartTimeUnix" | "TimeUnix" => "DateTime64(9)",
+        "Value" | "Sum" | "Min" | "Max" => "Float64",
+        "AggregationTemporality" | "Scale" | "PositiveOffset" | "NegativeOffset" => "Int32",
+        "IsMonotonic" => "Bool",
+        "Count" | "ZeroCount" => "UInt64",
+        "BucketCounts" | "PositiveBucketCounts" | "NegativeBucketCounts" => "Array(UInt64)",
+        "ExplicitBounds"
+        | "Exemplars.Value"
+        | "ValueAtQuantiles.Quantile"
+        | "ValueAtQuantiles.Value" => "Array(Float64)",
+        "Exemplars.FilteredAttributes" => "Array(Map(String, String))",
+        "Exemplars.TimeUnix" => "Array(DateTime64(9))",
+        "Exemplars.SpanId" | "Exemplars.TraceId" => "Array(String)",
+        _ => "",
+    }
+}
+
 /// The columns after the exemplars of both histogram tables.
 const HISTOGRAM_TAIL: &str = "    Flags UInt32 CODEC(ZSTD(1)),
     Min Float64 CODEC(ZSTD(1)),
@@ -188,6 +214,45 @@ const HISTOGRAM_TAIL: &str = "    Flags UInt32 CODEC(ZSTD(1)),
 ";
 
 impl SchemaParams {
+    /// Each metric table with the columns it is written with, in row order.
+    pub fn metric_table_columns(&self) -> [(&str, Vec<&'static str>); 5] {
+        let t = &self.metric_tables;
+        [
+            (t.gauge.as_str(), gauge_insert_columns()),
+            (t.sum.as_str(), sum_insert_columns()),
+            (t.histogram.as_str(), histogram_insert_columns()),
+            (
+                t.exponential_histogram.as_str(),
+                exp_histogram_insert_columns(),
+            ),
+            (t.summary.as_str(), summary_insert_columns()),
+        ]
+    }
+
+    /// `DESC TABLE` of one metric table.
+    pub fn describe_table(&self, table: &str) -> String {
+        format!("DESC TABLE {}", self.qualified(table))
+    }
+
+    /// Checks a metric table's `DESC` answer: every column it is written with must be
+    /// there with its type (no contrib generation lacks one).
+    pub fn check_metric_table(
+        &self,
+        table: &str,
+        columns: &[&'static str],
+        desc: &str,
+    ) -> Result<(), String> {
+        let specs: Vec<ColumnSpec> = columns
+            .iter()
+            .map(|name| ColumnSpec {
+                name,
+                ty: metric_column_type(name),
+                optional: false,
+            })
+            .collect();
+        plan(&self.qualified(table), &specs, &parse_desc(desc)).map(|_| ())
+    }
+
     fn create_metric_table(&self, table: &str, body: &str) -> String {
         let mut out = format!(
             "CREATE TABLE IF NOT EXISTS {}{} (\n{HEAD}{body}{INDEXES}) ENGINE = {}\n",

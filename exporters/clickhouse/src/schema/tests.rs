@@ -175,3 +175,62 @@ Events.Attributes, Links.TraceId, Links.SpanId, Links.TraceState, Links.Attribut
     );
     assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
 }
+
+/// `DESC TABLE` of contrib's `otel_traces`, as ClickHouse answers it (Nested flattened).
+const TRACES_DESC: &str = "Timestamp\tDateTime64(9)\t\t\t\tDelta(8), ZSTD(1)\t
+TraceId\tString\t\t\t\tZSTD(1)\t
+SpanId\tString\t\t\t\tZSTD(1)\t
+ParentSpanId\tString\t\t\t\tZSTD(1)\t
+TraceState\tString\t\t\t\tZSTD(1)\t
+SpanName\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+SpanKind\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+ServiceName\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+ResourceAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+ScopeName\tString\t\t\t\tZSTD(1)\t
+ScopeVersion\tString\t\t\t\tZSTD(1)\t
+SpanAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+Duration\tUInt64\t\t\t\tZSTD(1)\t
+StatusCode\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+StatusMessage\tString\t\t\t\tZSTD(1)\t
+Events.Timestamp\tArray(DateTime64(9))\t\t\t\tZSTD(1)\t
+Events.Name\tArray(LowCardinality(String))\t\t\t\tZSTD(1)\t
+Events.Attributes\tArray(Map(LowCardinality(String), String))\t\t\t\tZSTD(1)\t
+Links.TraceId\tArray(String)\t\t\t\tZSTD(1)\t
+Links.SpanId\tArray(String)\t\t\t\tZSTD(1)\t
+Links.TraceState\tArray(String)\t\t\t\tZSTD(1)\t
+Links.Attributes\tArray(Map(LowCardinality(String), String))\t\t\t\tZSTD(1)\t
+";
+
+#[test]
+fn traces_plan_of_contribs_table_is_the_fixed_insert() {
+    let params = params("otel", "", "MergeTree()", Duration::ZERO);
+    assert_eq!(
+        params.traces_plan(TRACES_DESC).unwrap(),
+        traces_insert("otel", "otel_traces")
+    );
+    assert_eq!(
+        params.describe_traces(),
+        "DESC TABLE \"otel\".\"otel_traces\""
+    );
+}
+
+#[test]
+fn traces_plan_names_a_wrong_type_and_a_missing_column() {
+    let params = params("otel", "", "MergeTree()", Duration::ZERO);
+    assert_eq!(
+        params
+            .traces_plan(&TRACES_DESC.replace("Duration\tUInt64", "Duration\tInt64"))
+            .unwrap_err(),
+        "table \"otel\".\"otel_traces\": column Duration has type Int64, but sonde writes UInt64"
+    );
+    let without_links: String = TRACES_DESC
+        .lines()
+        .filter(|l| !l.starts_with("Links."))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        params.traces_plan(&without_links).unwrap_err(),
+        "table \"otel\".\"otel_traces\" has no column Links.TraceId (Array(String)), which \
+         sonde writes"
+    );
+}

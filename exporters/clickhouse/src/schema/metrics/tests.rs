@@ -212,3 +212,55 @@ fn histogram_and_summary_inserts() {
          FORMAT RowBinary"
     ));
 }
+
+/// `DESC TABLE` of contrib's `otel_metrics_sum`, the lines that matter.
+const SUM_DESC: &str = "ResourceAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+ResourceSchemaUrl\tString\t\t\t\tZSTD(1)\t
+ScopeName\tString\t\t\t\tZSTD(1)\t
+ScopeVersion\tString\t\t\t\tZSTD(1)\t
+ScopeAttributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+ScopeDroppedAttrCount\tUInt32\t\t\t\tZSTD(1)\t
+ScopeSchemaUrl\tString\t\t\t\tZSTD(1)\t
+ServiceName\tLowCardinality(String)\t\t\t\tZSTD(1)\t
+MetricName\tString\t\t\t\tZSTD(1)\t
+MetricDescription\tString\t\t\t\tZSTD(1)\t
+MetricUnit\tString\t\t\t\tZSTD(1)\t
+Attributes\tMap(LowCardinality(String), String)\t\t\t\tZSTD(1)\t
+StartTimeUnix\tDateTime64(9)\t\t\t\tDelta(8), ZSTD(1)\t
+TimeUnix\tDateTime64(9)\t\t\t\tDelta(8), ZSTD(1)\t
+Value\tFloat64\t\t\t\tZSTD(1)\t
+Flags\tUInt32\t\t\t\tZSTD(1)\t
+Exemplars.FilteredAttributes\tArray(Map(LowCardinality(String), String))\t\t\t\tZSTD(1)\t
+Exemplars.TimeUnix\tArray(DateTime64(9))\t\t\t\tZSTD(1)\t
+Exemplars.Value\tArray(Float64)\t\t\t\tZSTD(1)\t
+Exemplars.SpanId\tArray(String)\t\t\t\tZSTD(1)\t
+Exemplars.TraceId\tArray(String)\t\t\t\tZSTD(1)\t
+AggregationTemporality\tInt32\t\t\t\tZSTD(1)\t
+IsMonotonic\tBool\t\t\t\tDelta(1), ZSTD(1)\t
+";
+
+#[test]
+fn sum_table_check_accepts_contribs_and_names_a_wrong_type() {
+    let params = params(Duration::ZERO);
+    let columns = sum_insert_columns();
+    assert_eq!(
+        params.check_metric_table("otel_metrics_sum", &columns, SUM_DESC),
+        Ok(())
+    );
+    assert_eq!(
+        params.check_metric_table(
+            "otel_metrics_sum",
+            &columns,
+            &SUM_DESC.replace("IsMonotonic\tBool", "IsMonotonic\tUInt8")
+        ),
+        Err(
+            "table \"otel\".\"otel_metrics_sum\": column IsMonotonic has type UInt8, but sonde \
+             writes Bool"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        params.describe_table("otel_metrics_sum"),
+        "DESC TABLE \"otel\".\"otel_metrics_sum\""
+    );
+}

@@ -44,17 +44,7 @@ pub enum Verdict {
     Permanent,
 }
 
-/// The exception code: the header's, else the body's `Code: N.`.
-pub fn exception_code(header: Option<&str>, body: &str) -> Option<u32> {
-    if let Some(code) = header.and_then(|h| h.trim().parse().ok()) {
-        return Some(code);
-    }
-    let rest = &body[body.find("Code: ")? + 6..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
+pub use sonde_clickhouse::exception_code;
 
 pub fn classify(status: u16, code: Option<u32>) -> Verdict {
     if code.is_some_and(|c| PERMANENT_CODES.contains(&c)) {
@@ -83,16 +73,6 @@ pub fn message(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_from_header_or_body() {
-        assert_eq!(exception_code(Some("60"), ""), Some(60));
-        assert_eq!(
-            exception_code(None, "Code: 62. DB::Exception: Syntax error"),
-            Some(62)
-        );
-        assert_eq!(exception_code(None, "Bad gateway"), None);
-    }
 
     #[test]
     fn schema_errors_are_permanent_overload_is_not() {

@@ -23,6 +23,8 @@ use sonde_netconfig::tls::HttpsConnector;
 
 use crate::config::Config;
 
+pub use sonde_clickhouse::exception_code;
+
 /// ClickHouse's TIMEOUT_EXCEEDED: `max_execution_time` ran out.
 const TIMEOUT_EXCEEDED: u32 = 159;
 
@@ -108,18 +110,6 @@ fn chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// The exception code: the header's, else the body's `Code: N.`.
-pub fn exception_code(header: Option<&str>, body: &str) -> Option<u32> {
-    if let Some(code) = header.and_then(|h| h.trim().parse().ok()) {
-        return Some(code);
-    }
-    let rest = &body[body.find("Code: ")? + 6..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
 }
 
 impl ClickHouseClient {
@@ -233,16 +223,6 @@ mod tests {
              &result_overflow_mode=throw&max_execution_time=7\
              &output_format_json_quote_64bit_integers=0"
         );
-    }
-
-    #[test]
-    fn codes_from_header_or_body() {
-        assert_eq!(exception_code(Some("62"), ""), Some(62));
-        assert_eq!(
-            exception_code(None, "Code: 60. DB::Exception: Unknown table"),
-            Some(60)
-        );
-        assert_eq!(exception_code(None, "Bad gateway"), None);
     }
 
     #[test]

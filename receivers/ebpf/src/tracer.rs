@@ -314,7 +314,7 @@ impl Tracer {
             events.clear();
             return;
         };
-        let (tuple, pid, comm) = (conn.tuple, conn.pid, conn.comm.clone());
+        let (tuple, pid) = (conn.tuple, conn.pid);
         for event in events.drain(..) {
             match event {
                 L7Event::Started(started) => {
@@ -329,16 +329,21 @@ impl Tracer {
                 }
                 L7Event::Exchange(x) => {
                     let (ids, _) = self.joiner.finish(socket_id, x.request_meta.tcp_seq);
-                    let process = self.processes.resource(pid, &comm);
+                    let comm = self
+                        .connections
+                        .get(&socket_id)
+                        .map_or("", |c| c.comm.as_str());
+                    let process = self.processes.resource(pid, comm);
                     let route = match (x.role, &x.request) {
                         (L7Role::Server, sonde_ebpf_protocols::Request::Http1(r)) => {
-                            let table = self
-                                .routes
-                                .entry(process.service_name.clone())
-                                .or_insert_with(|| {
-                                    RouteTable::new(self.patterns.clone(), self.max_routes)
-                                });
-                            Some(table.route(r.path()).to_owned())
+                            // The service's table, made on its first request only.
+                            if !self.routes.contains_key(&process.service_name) {
+                                let table = RouteTable::new(self.patterns.clone(), self.max_routes);
+                                self.routes.insert(process.service_name.clone(), table);
+                            }
+                            self.routes
+                                .get_mut(&process.service_name)
+                                .map(|table| table.route(r.path()).to_owned())
                         }
                         _ => None,
                     };

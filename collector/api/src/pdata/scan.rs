@@ -199,20 +199,10 @@ fn skip(wire: u64, buf: &mut &[u8]) -> Result<(), Reject> {
     }
 }
 
-/// A base-128 varint of at most ten bytes, the tenth carrying at most one bit.
+/// A base-128 varint, by prost's own rules (at most ten bytes, the tenth carrying
+/// at most one bit).
 fn varint(buf: &mut &[u8]) -> Result<u64, Reject> {
-    let mut value = 0u64;
-    for (i, &byte) in buf.iter().enumerate().take(10) {
-        if i == 9 && byte > 1 {
-            return Err(Reject);
-        }
-        value |= u64::from(byte & 0x7f) << (7 * i);
-        if byte < 0x80 {
-            *buf = &buf[i + 1..];
-            return Ok(value);
-        }
-    }
-    Err(Reject)
+    prost::encoding::decode_varint(buf).map_err(|_| Reject)
 }
 
 fn take<'a>(buf: &mut &'a [u8], n: usize) -> Result<&'a [u8], Reject> {

@@ -7,13 +7,8 @@ use sonde_api::{Payload, Signal};
 /// decode). Traces and logs are summed up from their counts alone: at basic
 /// verbosity, OTLP that passes through is never decoded.
 pub fn summary_of_counts(payload: &Payload) -> Option<String> {
-    let (signal, resources, items) = match payload {
-        Payload::Encoded(e) => (e.signal(), e.resource_count(), e.item_count()),
-        Payload::Traces(r) => (Signal::Traces, r.resource_spans.len(), payload.item_count()),
-        Payload::Logs(r) => (Signal::Logs, r.resource_logs.len(), payload.item_count()),
-        Payload::Metrics(_) => return None,
-    };
-    match signal {
+    let (resources, items) = (payload.resource_count(), payload.item_count());
+    match payload.signal() {
         Signal::Traces => Some(format!(
             "Traces {{\"resource spans\": {resources}, \"spans\": {items}}}"
         )),
@@ -28,22 +23,20 @@ pub fn summary(payload: &Payload) -> String {
     if let Some(line) = summary_of_counts(payload) {
         return line;
     }
-    match payload {
-        Payload::Metrics(r) => {
-            let metrics: usize = r
-                .resource_metrics
-                .iter()
-                .flat_map(|rm| &rm.scope_metrics)
-                .map(|sm| sm.metrics.len())
-                .sum();
-            format!(
-                "Metrics {{\"resource metrics\": {}, \"metrics\": {}, \"data points\": {}}}",
-                r.resource_metrics.len(),
-                metrics,
-                payload.item_count()
-            )
-        }
-        // Summed up from counts above; encoded metrics are decoded by the caller.
-        Payload::Traces(_) | Payload::Logs(_) | Payload::Encoded(_) => String::new(),
-    }
+    let Payload::Metrics(r) = payload else {
+        // Encoded metrics are decoded by the caller before they get here.
+        return String::new();
+    };
+    let metrics: usize = r
+        .resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .map(|sm| sm.metrics.len())
+        .sum();
+    format!(
+        "Metrics {{\"resource metrics\": {}, \"metrics\": {}, \"data points\": {}}}",
+        r.resource_metrics.len(),
+        metrics,
+        payload.item_count()
+    )
 }

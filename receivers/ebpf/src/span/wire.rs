@@ -8,21 +8,10 @@ const LEN: u8 = 2;
 const VARINT: u8 = 0;
 const FIXED64: u8 = 1;
 
-pub fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn varint_len(value: u64) -> usize {
-    // 7 bits a byte; 0 still takes one.
-    (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
-}
+use prost::encoding::{encode_varint, encoded_len_varint as varint_len};
 
 fn put_key(out: &mut Vec<u8>, field: u32, wire: u8) {
-    put_varint(out, u64::from(field << 3 | u32::from(wire)));
+    encode_varint(u64::from(field << 3 | u32::from(wire)), out);
 }
 
 /// A length-delimited field: key, length, then the bytes.
@@ -34,7 +23,7 @@ pub fn put_bytes(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
 /// The key and length of a length-delimited field whose bytes follow.
 pub fn put_len(out: &mut Vec<u8>, field: u32, len: usize) {
     put_key(out, field, LEN);
-    put_varint(out, len as u64);
+    encode_varint(len as u64, out);
 }
 
 /// Bytes a length-delimited field of `len` bytes takes (its field number below 16).
@@ -75,7 +64,7 @@ impl SpanWriter {
         let any = 1 + varint_len(value as u64);
         self.key_value(key, any);
         put_key(&mut self.attributes, 3, VARINT);
-        put_varint(&mut self.attributes, value as u64);
+        encode_varint(value as u64, &mut self.attributes);
     }
 
     /// A string-array attribute of one element (`http.request.header.*`).
@@ -110,7 +99,7 @@ impl SpanWriter {
         put_bytes(span, 5, header.name.as_bytes());
         if header.kind != 0 {
             put_key(span, 6, VARINT);
-            put_varint(span, header.kind as u64);
+            encode_varint(header.kind as u64, span);
         }
         put_key(span, 7, FIXED64);
         span.extend_from_slice(&header.start_unix_nano.to_le_bytes());
@@ -122,7 +111,7 @@ impl SpanWriter {
             let status = 1 + varint_len(header.status_code as u64);
             put_len(span, 15, status);
             put_key(span, 3, VARINT);
-            put_varint(span, header.status_code as u64);
+            encode_varint(header.status_code as u64, span);
         } else {
             put_len(span, 15, 0);
         }
@@ -236,7 +225,7 @@ mod tests {
     fn varint_lengths() {
         for value in [0u64, 1, 127, 128, 16_383, 16_384, u64::MAX] {
             let mut out = Vec::new();
-            put_varint(&mut out, value);
+            encode_varint(value, &mut out);
             assert_eq!(out.len(), varint_len(value), "{value}");
         }
     }

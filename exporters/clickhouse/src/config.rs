@@ -58,6 +58,46 @@ impl TableEngine {
     }
 }
 
+/// `smart_encoding`: DeepFlow's SmartEncoding of the resource columns (see
+/// `crate::smart`). sonde's own key; contrib has no such option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmartEncoding {
+    pub enabled: bool,
+    /// The dictionary of resource attribute sets, shared by every signal.
+    pub resources_table_name: String,
+}
+
+impl Default for SmartEncoding {
+    fn default() -> Self {
+        SmartEncoding {
+            enabled: false,
+            resources_table_name: "otel_resources".into(),
+        }
+    }
+}
+
+impl TableEngine {
+    /// The engine of the resource dictionary: the `Replacing` variant of the
+    /// configured MergeTree family, versioned by `LastSeen`, so repeated inserts of a
+    /// resource collapse to one row. `None` for an engine outside the family.
+    pub fn replacing(&self) -> Option<String> {
+        let name = if self.name.is_empty() {
+            "MergeTree"
+        } else {
+            self.name.as_str()
+        };
+        let family = name.strip_suffix("MergeTree")?;
+        let family = family.strip_suffix("Replacing").unwrap_or(family);
+        let params = if self.name.is_empty() || self.params.trim().is_empty() {
+            "LastSeen".to_string()
+        } else {
+            format!("{}, LastSeen", self.params)
+        };
+        Some(format!("{family}ReplacingMergeTree({params})"))
+    }
+}
+
 /// One entry of `metrics_tables`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -95,6 +135,7 @@ pub struct Config {
     /// names none.
     pub metrics_table_name: String,
     pub metrics_tables: MetricTables,
+    pub smart_encoding: SmartEncoding,
     /// 0 = keep forever.
     #[serde(with = "sonde_api::config::duration")]
     pub ttl: Duration,
@@ -128,6 +169,7 @@ impl Default for Config {
             traces_table_name: "otel_traces".into(),
             metrics_table_name: String::new(),
             metrics_tables: MetricTables::default(),
+            smart_encoding: SmartEncoding::default(),
             ttl: Duration::ZERO,
             table_engine: TableEngine::default(),
             cluster_name: String::new(),
@@ -237,6 +279,24 @@ impl ComponentConfig for Config {
                 &["traces_table_name"],
                 "traces_table_name must not be empty",
             ));
+        }
+        if self.smart_encoding.enabled {
+            if self.smart_encoding.resources_table_name.is_empty() {
+                return Err(ConfigError::new(
+                    &["smart_encoding", "resources_table_name"],
+                    "resources_table_name must not be empty",
+                ));
+            }
+            if self.table_engine.replacing().is_none() {
+                return Err(ConfigError::new(
+                    &["table_engine", "name"],
+                    format!(
+                        "smart_encoding needs a MergeTree-family table engine for its \
+                         resource dictionary, not {:?}",
+                        self.table_engine.name
+                    ),
+                ));
+            }
         }
         if self.json {
             return Err(ConfigError::new(

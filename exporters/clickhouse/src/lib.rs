@@ -22,6 +22,7 @@ mod response;
 pub mod rowbinary;
 pub mod schema;
 mod sender;
+pub mod smart;
 pub mod traces;
 pub mod version;
 
@@ -183,7 +184,7 @@ impl ExporterFactory for ClickHouseExporterFactory {
             auth,
             compress: config.compress,
             inserts: sender::Inserts {
-                traces: schema::traces_insert(&schema.database, &schema.traces_table),
+                traces: schema.traces_insert(),
                 logs: schema.logs_insert(),
                 gauge: schema.gauge_insert(),
                 sum: schema.sum_insert(),
@@ -199,6 +200,11 @@ impl ExporterFactory for ClickHouseExporterFactory {
             logs_plan: std::sync::OnceLock::new(),
             traces_checked: std::sync::atomic::AtomicBool::new(false),
             metrics_checked: std::sync::atomic::AtomicBool::new(false),
+            known_resources: config
+                .smart_encoding
+                .enabled
+                .then(|| std::sync::Mutex::new(smart::KnownResources::new(config.ttl))),
+            views_checked: std::sync::atomic::AtomicBool::new(false),
         };
         let options = DriverOptions::new(
             config.timeout,

@@ -15,6 +15,7 @@ use crate::attributes::value_string;
 use crate::columns::{attributes, hex_id, service_name};
 use crate::rowbinary::RowWriter;
 use crate::schema::logs::LogColumns;
+use crate::smart::ResourceCells;
 
 /// The per-resource and per-scope columns, encoded once.
 struct Shared<'a> {
@@ -68,14 +69,15 @@ fn log_row(
 
 /// Appends one row per log record, every column; returns the number of rows.
 pub fn encode_logs(request: &ExportLogsServiceRequest, w: &mut RowWriter) -> usize {
-    encode_logs_with(request, LogColumns::ALL, w)
+    encode_logs_with(request, LogColumns::ALL, &mut ResourceCells::Map, w)
 }
 
-/// Appends one row per log record with the columns of `cols`; returns the number of
-/// rows.
+/// Appends one row per log record with the columns of `cols`, the resource column
+/// written by `resources`; returns the number of rows.
 pub fn encode_logs_with(
     request: &ExportLogsServiceRequest,
     cols: LogColumns,
+    resources: &mut ResourceCells,
     w: &mut RowWriter,
 ) -> usize {
     let mut rows = 0;
@@ -85,7 +87,7 @@ pub fn encode_logs_with(
         let res_attrs = rl.resource.as_ref().map_or(&empty, |r| &r.attributes);
         let service = service_name(res_attrs);
         let mut resource = RowWriter::default();
-        attributes(res_attrs, &mut resource, &mut scratch);
+        resources.write(res_attrs, &mut resource, &mut scratch);
         for sl in &rl.scope_logs {
             let scope = sl.scope.as_ref();
             let mut scope_attrs = RowWriter::default();

@@ -22,6 +22,7 @@ use opentelemetry_proto::tonic::metrics::v1::{
 
 use crate::columns::{attributes, hex_id_full, service_name};
 use crate::rowbinary::RowWriter;
+use crate::smart::ResourceCells;
 
 /// The rows of one table.
 #[derive(Debug, Default)]
@@ -178,6 +179,14 @@ fn summary_point(point: &SummaryDataPoint, w: &mut RowWriter, scratch: &mut Stri
 
 /// Splits a request into the rows of each metric table.
 pub fn encode_metrics(request: &ExportMetricsServiceRequest) -> MetricRows {
+    encode_metrics_with(request, &mut ResourceCells::Map)
+}
+
+/// [`encode_metrics`], the resource column written by `resources`.
+pub fn encode_metrics_with(
+    request: &ExportMetricsServiceRequest,
+    resources: &mut ResourceCells,
+) -> MetricRows {
     let mut out = MetricRows::default();
     let mut scratch = String::new();
     let empty = Vec::new();
@@ -188,7 +197,7 @@ pub fn encode_metrics(request: &ExportMetricsServiceRequest) -> MetricRows {
             let scope = sm.scope.as_ref();
             // ResourceAttributes .. ScopeSchemaUrl, the same for every row of the scope.
             let mut shared = RowWriter::default();
-            attributes(res_attrs, &mut shared, &mut scratch);
+            resources.write(res_attrs, &mut shared, &mut scratch);
             shared.string(rm.schema_url.as_bytes());
             shared.string(scope.map_or("", |s| s.name.as_str()).as_bytes());
             shared.string(scope.map_or("", |s| s.version.as_str()).as_bytes());

@@ -15,6 +15,7 @@ use crate::config::{Config, DEFAULT_DATABASE};
 pub mod logs;
 pub mod metrics;
 pub mod plan;
+pub mod smart;
 
 pub use metrics::MetricTableNames;
 
@@ -61,6 +62,9 @@ pub struct SchemaParams {
     pub cluster: String,
     pub engine: String,
     pub ttl: Duration,
+    /// SmartEncoding's dictionary, when `smart_encoding` is on: the tables then hold
+    /// a `ResourceId` and are named `<name>_facts`, and `<name>` is a view.
+    pub smart: Option<smart::SmartSchema>,
 }
 
 impl SchemaParams {
@@ -73,6 +77,10 @@ impl SchemaParams {
             cluster: config.cluster_name.clone(),
             engine: config.table_engine.render(),
             ttl: config.ttl,
+            smart: config.smart_encoding.enabled.then(|| smart::SmartSchema {
+                resources_table: config.smart_encoding.resources_table_name.clone(),
+                engine: config.table_engine.replacing().unwrap_or_default(),
+            }),
         }
     }
 
@@ -118,9 +126,9 @@ impl SchemaParams {
     }
 
     pub fn create_traces_table(&self) -> String {
-        format!(
+        self.fact_table(format!(
             "CREATE TABLE IF NOT EXISTS {}{} (\n{}{}",
-            self.table(""),
+            self.fact(&self.traces_table),
             self.on_cluster(),
             TRACES_COLUMNS,
             self.tail(
@@ -128,7 +136,7 @@ impl SchemaParams {
                 "(ServiceName, SpanName, toDateTime(Timestamp))",
                 "toDateTime(Timestamp)"
             )
-        )
+        ))
     }
 
     pub fn create_trace_id_ts_table(&self) -> String {
@@ -149,7 +157,7 @@ impl SchemaParams {
             self.table("_trace_id_ts_mv"),
             self.on_cluster(),
             self.table("_trace_id_ts"),
-            self.table("")
+            self.fact(&self.traces_table)
         )
     }
 
@@ -161,9 +169,12 @@ impl SchemaParams {
     /// Every statement for traces, in the order they must run.
     pub fn traces_ddl(&self) -> Vec<String> {
         let mut out: Vec<String> = self.create_database().into_iter().collect();
-        out.push(self.create_traces_table());
+        out.extend(self.create_resources_table());
+        let facts = self.create_traces_table();
+        out.push(facts.clone());
         out.push(self.create_trace_id_ts_table());
         out.push(self.create_trace_id_ts_view());
+        out.extend(self.create_view(&self.traces_table, &facts));
         out
     }
 }
@@ -275,30 +286,32 @@ pub const TRACES_SPECS: [plan::ColumnSpec; 22] = {
 impl SchemaParams {
     /// `DESC TABLE` of the traces table.
     pub fn describe_traces(&self) -> String {
-        format!("DESC TABLE {}", self.qualified(&self.traces_table))
+        format!("DESC TABLE {}", self.fact(&self.traces_table))
     }
 
     /// Checks the traces table's `DESC` answer against what sonde writes; the insert.
     pub fn traces_plan(&self, desc: &str) -> Result<String, String> {
-        let table = self.qualified(&self.traces_table);
-        let plan = plan::plan(&table, &TRACES_SPECS, &plan::parse_desc(desc))?;
-        Ok(insert(&self.database, &self.traces_table, &plan.columns))
+        let table = self.fact(&self.traces_table);
+        let specs = self.specs(&TRACES_SPECS);
+        let plan = plan::plan(&table, &specs, &plan::parse_desc(desc))?;
+        Ok(self.insert(&self.traces_table, &plan.columns))
     }
-}
 
-/// `INSERT INTO "db"."table" (columns) FORMAT RowBinary`.
-pub fn insert(database: &str, table: &str, columns: &[&str]) -> String {
-    format!(
-        "INSERT INTO {}.{} ({}) FORMAT RowBinary",
-        quote(database),
-        quote(table),
-        columns.join(", ")
-    )
-}
+    /// The insert of the traces table, every column.
+    pub fn traces_insert(&self) -> String {
+        self.insert(&self.traces_table, &TRACES_INSERT_COLUMNS)
+    }
 
-/// The insert of `otel_traces`.
-pub fn traces_insert(database: &str, table: &str) -> String {
-    insert(database, table, &TRACES_INSERT_COLUMNS)
+    /// `INSERT INTO` the table that holds `table`'s rows (its fact table with
+    /// SmartEncoding, where `ResourceId` stands for `ResourceAttributes`).
+    pub fn insert(&self, table: &str, columns: &[&str]) -> String {
+        let columns: Vec<&str> = columns.iter().map(|c| self.column(c)).collect();
+        format!(
+            "INSERT INTO {} ({}) FORMAT RowBinary",
+            self.fact(table),
+            columns.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]

@@ -40,12 +40,13 @@ use tokio::sync::Mutex;
 use crate::compress::{self, Wire};
 use crate::config::{Compress, DEFAULT_DATABASE};
 use crate::logs::encode_logs_with;
-use crate::metrics::encode_metrics;
+use crate::metrics::encode_metrics_with;
 use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
 use crate::schema::logs::{logs_plan, LogColumns};
 use crate::schema::SchemaParams;
-use crate::traces::encode_traces;
+use crate::smart::{encode_sets, KnownResources, ResourceCells};
+use crate::traces::encode_traces_with;
 use crate::version;
 
 /// Error bodies beyond this are not read.
@@ -77,6 +78,10 @@ pub(crate) struct ClickHouseSender {
     pub(crate) traces_checked: AtomicBool,
     /// Whether `DESC TABLE` found every metric table as sonde writes it.
     pub(crate) metrics_checked: AtomicBool,
+    /// With SmartEncoding: the resource sets ClickHouse has (see [`crate::smart`]).
+    pub(crate) known_resources: Option<std::sync::Mutex<KnownResources>>,
+    /// With SmartEncoding: whether the standard names were found to be views.
+    pub(crate) views_checked: AtomicBool,
 }
 
 /// An error with its causes, since hyper's top-level text alone says little.
@@ -162,10 +167,22 @@ struct Encoded {
     rows: usize,
 }
 
+/// A payload's rows, and with SmartEncoding the resource sets they point at.
 fn encode_rows(
     payload: &Payload,
     compress: Compress,
     log_columns: LogColumns,
+    mut resources: ResourceCells,
+) -> Result<(Vec<Encoded>, Vec<(u64, Vec<u8>)>), String> {
+    let batches = encode_tables(payload, compress, log_columns, &mut resources)?;
+    Ok((batches, resources.into_sets()))
+}
+
+fn encode_tables(
+    payload: &Payload,
+    compress: Compress,
+    log_columns: LogColumns,
+    resources: &mut ResourceCells,
 ) -> Result<Vec<Encoded>, String> {
     let payload = payload
         .decoded()
@@ -173,16 +190,16 @@ fn encode_rows(
     let (table, w, rows) = match &*payload {
         Payload::Traces(request) => {
             let mut w = RowWriter::with_capacity(span_count(request) * 256);
-            let rows = encode_traces(request, &mut w);
+            let rows = encode_traces_with(request, resources, &mut w);
             (Table::Traces, w, rows)
         }
         Payload::Logs(request) => {
             let mut w = RowWriter::with_capacity(log_count(request) * 256);
-            let rows = encode_logs_with(request, log_columns, &mut w);
+            let rows = encode_logs_with(request, log_columns, resources, &mut w);
             (Table::Logs, w, rows)
         }
         Payload::Metrics(request) => {
-            let rows = encode_metrics(request);
+            let rows = encode_metrics_with(request, resources);
             let tables = [
                 (Table::Gauge, rows.gauge),
                 (Table::Sum, rows.sum),
@@ -238,6 +255,65 @@ fn log_count(
 }
 
 impl ClickHouseSender {
+    /// The standard table names of the signals written: views with SmartEncoding.
+    fn view_names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for signal in &self.signals {
+            match signal {
+                Signal::Traces => out.push(self.schema.traces_table.as_str()),
+                Signal::Logs => out.push(self.schema.logs_table.as_str()),
+                Signal::Metrics => out.extend(
+                    self.schema
+                        .metric_table_columns()
+                        .into_iter()
+                        .map(|(table, _)| table),
+                ),
+            }
+        }
+        out
+    }
+
+    /// With SmartEncoding, writes the sets ClickHouse may not have yet into the
+    /// dictionary; they count as written once it answered.
+    async fn write_resources(
+        &self,
+        sets: Vec<(u64, Vec<u8>)>,
+        wire: (bool, Option<&'static str>),
+    ) -> Result<(), SendError> {
+        let (Some(known), Some(insert)) = (&self.known_resources, self.schema.resources_insert())
+        else {
+            return Ok(());
+        };
+        let now = std::time::Instant::now();
+        let fresh = known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwritten(sets, now);
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let last_seen = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+        let mut w = RowWriter::default();
+        encode_sets(&fresh, last_seen, &mut w);
+        let request = self.request(
+            self.url(&self.database, Some(&insert), wire.0),
+            Bytes::from(compress::encode(self.compress, w.buf)),
+            wire.1,
+        )?;
+        self.post(
+            request,
+            &format!("inserting {} resource attribute sets", fresh.len()),
+        )
+        .await?;
+        known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .wrote(fresh.iter().map(|(id, _)| *id), now);
+        Ok(())
+    }
+
     /// `database` is the session's current database: the configured one for inserts,
     /// `default` for DDL, which names its database and may be creating it.
     fn url(&self, database: &str, query: Option<&str>, blocks: bool) -> String {
@@ -367,6 +443,18 @@ impl ClickHouseSender {
                 .await?;
             pending.remove(0);
         }
+        if self.known_resources.is_some() && !self.views_checked.load(Ordering::Acquire) {
+            let request = self.request(
+                self.url(DEFAULT_DATABASE, None, false),
+                Bytes::from(self.schema.describe_views(&self.view_names())),
+                None,
+            )?;
+            let answer = self.post(request, "checking the views").await?;
+            self.schema
+                .check_views(&String::from_utf8_lossy(&answer))
+                .map_err(SendError::permanent)?;
+            self.views_checked.store(true, Ordering::Release);
+        }
         if self.signals.contains(&Signal::Traces) && !self.traces_checked.load(Ordering::Acquire) {
             let request = self.request(
                 self.url(DEFAULT_DATABASE, None, false),
@@ -444,16 +532,22 @@ impl Sender for ClickHouseSender {
             .logs_plan
             .get()
             .map_or(LogColumns::ALL, |(cols, _)| *cols);
-        let batches =
-            tokio::task::spawn_blocking(move || encode_rows(&payload, compress, log_columns))
-                .await
-                .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
-                .map_err(SendError::permanent)?;
+        let resources = match self.known_resources {
+            Some(_) => ResourceCells::ids(),
+            None => ResourceCells::Map,
+        };
+        let (batches, sets) = tokio::task::spawn_blocking(move || {
+            encode_rows(&payload, compress, log_columns, resources)
+        })
+        .await
+        .map_err(|e| SendError::permanent(format!("encoding task failed: {e}")))?
+        .map_err(SendError::permanent)?;
         let (blocks, encoding) = match compress.wire() {
             Wire::Blocks => (true, None),
             Wire::ContentEncoding(e) => (false, Some(e)),
             Wire::Plain => (false, None),
         };
+        self.write_resources(sets, (blocks, encoding)).await?;
         for batch in batches {
             if batch.rows == 0 {
                 continue;

@@ -12,6 +12,7 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 
 use crate::columns::{attributes, hex_id, service_name};
 use crate::rowbinary::RowWriter;
+use crate::smart::ResourceCells;
 
 /// pdata's `SpanKind.String()`.
 pub fn span_kind(kind: i32) -> &'static str {
@@ -98,6 +99,15 @@ fn span_row(span: &Span, shared: &Shared<'_>, w: &mut RowWriter, scratch: &mut S
 
 /// Appends one row per span; returns the number of rows.
 pub fn encode_traces(request: &ExportTraceServiceRequest, w: &mut RowWriter) -> usize {
+    encode_traces_with(request, &mut ResourceCells::Map, w)
+}
+
+/// [`encode_traces`], the resource column written by `resources`.
+pub fn encode_traces_with(
+    request: &ExportTraceServiceRequest,
+    resources: &mut ResourceCells,
+    w: &mut RowWriter,
+) -> usize {
     let mut rows = 0;
     let mut scratch = String::new();
     for rs in &request.resource_spans {
@@ -105,7 +115,7 @@ pub fn encode_traces(request: &ExportTraceServiceRequest, w: &mut RowWriter) -> 
         let res_attrs = rs.resource.as_ref().map_or(&empty, |r| &r.attributes);
         let service = service_name(res_attrs);
         let mut encoded = RowWriter::default();
-        attributes(res_attrs, &mut encoded, &mut scratch);
+        resources.write(res_attrs, &mut encoded, &mut scratch);
         for ss in &rs.scope_spans {
             let (name, version) = ss
                 .scope

@@ -6,6 +6,7 @@ use opentelemetry_proto::tonic::logs::v1::{ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
 use super::*;
+use crate::smart::ResourceCells;
 
 fn kv(key: &str, v: Value) -> KeyValue {
     KeyValue {
@@ -143,7 +144,15 @@ fn older_generation_rows_leave_out_the_missing_columns() {
         event_name: false,
     };
     let mut w = RowWriter::default();
-    assert_eq!(encode_logs_with(&request(vec![record]), cols, &mut w), 1);
+    assert_eq!(
+        encode_logs_with(
+            &request(vec![record]),
+            cols,
+            &mut ResourceCells::Map,
+            &mut w
+        ),
+        1
+    );
     let expected = [
         1_000i64.to_le_bytes().to_vec(),
         s(""),

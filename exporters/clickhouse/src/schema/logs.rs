@@ -88,18 +88,19 @@ impl LogColumns {
 
 /// The logs table's plan from its `DESC TABLE` answer: what to write, and the insert.
 pub fn logs_plan(params: &SchemaParams, desc: &str) -> Result<(LogColumns, String), String> {
-    let table = params.qualified(&params.logs_table);
-    let plan = plan(&table, &LOGS_SPECS, &parse_desc(desc))?;
+    let table = params.fact(&params.logs_table);
+    let specs = params.specs(&LOGS_SPECS);
+    let plan = plan(&table, &specs, &parse_desc(desc))?;
     Ok((
         LogColumns::from_plan(&plan),
-        super::insert(&params.database, &params.logs_table, &plan.columns),
+        params.insert(&params.logs_table, &plan.columns),
     ))
 }
 
 impl SchemaParams {
     /// `DESC TABLE` of the logs table, answered in TabSeparated (HTTP's default).
     pub fn describe_logs(&self) -> String {
-        format!("DESC TABLE {}", self.qualified(&self.logs_table))
+        format!("DESC TABLE {}", self.fact(&self.logs_table))
     }
 
     pub fn create_logs_table(&self) -> String {
@@ -108,7 +109,7 @@ impl SchemaParams {
              PARTITION BY toDate(TimestampTime)\n\
              PRIMARY KEY (ServiceName, TimestampTime)\n\
              ORDER BY (ServiceName, TimestampTime, Timestamp)\n",
-            self.qualified(&self.logs_table),
+            self.fact(&self.logs_table),
             self.on_cluster(),
             self.engine,
         );
@@ -117,20 +118,23 @@ impl SchemaParams {
             out.push('\n');
         }
         out.push_str("SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1");
-        out
+        self.fact_table(out)
     }
 
     /// Every statement for logs, in the order they must run.
     pub fn logs_ddl(&self) -> Vec<String> {
         let mut out: Vec<String> = self.create_database().into_iter().collect();
-        out.push(self.create_logs_table());
+        out.extend(self.create_resources_table());
+        let facts = self.create_logs_table();
+        out.push(facts.clone());
+        out.extend(self.create_view(&self.logs_table, &facts));
         out
     }
 
     /// The insert of the current generation, every column.
     pub fn logs_insert(&self) -> String {
         let plan = InsertPlan::all(&LOGS_SPECS);
-        super::insert(&self.database, &self.logs_table, &plan.columns)
+        self.insert(&self.logs_table, &plan.columns)
     }
 }
 
@@ -150,6 +154,7 @@ mod tests {
             cluster: cluster.into(),
             engine: "MergeTree()".into(),
             ttl,
+            smart: None,
         }
     }
 

@@ -231,7 +231,7 @@ impl SchemaParams {
 
     /// `DESC TABLE` of one metric table.
     pub fn describe_table(&self, table: &str) -> String {
-        format!("DESC TABLE {}", self.qualified(table))
+        format!("DESC TABLE {}", self.fact(table))
     }
 
     /// Checks a metric table's `DESC` answer: every column it is written with must be
@@ -250,13 +250,14 @@ impl SchemaParams {
                 optional: false,
             })
             .collect();
-        plan(&self.qualified(table), &specs, &parse_desc(desc)).map(|_| ())
+        let specs = self.specs(&specs);
+        plan(&self.fact(table), &specs, &parse_desc(desc)).map(|_| ())
     }
 
     fn create_metric_table(&self, table: &str, body: &str) -> String {
         let mut out = format!(
             "CREATE TABLE IF NOT EXISTS {}{} (\n{HEAD}{body}{INDEXES}) ENGINE = {}\n",
-            self.qualified(table),
+            self.fact(table),
             self.on_cluster(),
             self.engine,
         );
@@ -269,7 +270,7 @@ impl SchemaParams {
              ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))\n\
              SETTINGS index_granularity=8192, ttl_only_drop_parts = 1",
         );
-        out
+        self.fact_table(out)
     }
 
     pub fn create_gauge_table(&self) -> String {
@@ -329,52 +330,42 @@ impl SchemaParams {
     /// Every statement for metrics, in the order they must run.
     pub fn metrics_ddl(&self) -> Vec<String> {
         let mut out: Vec<String> = self.create_database().into_iter().collect();
-        out.push(self.create_gauge_table());
-        out.push(self.create_sum_table());
-        out.push(self.create_histogram_table());
-        out.push(self.create_exp_histogram_table());
-        out.push(self.create_summary_table());
+        out.extend(self.create_resources_table());
+        let t = &self.metric_tables;
+        for (table, facts) in [
+            (&t.gauge, self.create_gauge_table()),
+            (&t.sum, self.create_sum_table()),
+            (&t.histogram, self.create_histogram_table()),
+            (&t.exponential_histogram, self.create_exp_histogram_table()),
+            (&t.summary, self.create_summary_table()),
+        ] {
+            out.push(facts.clone());
+            out.extend(self.create_view(table, &facts));
+        }
         out
     }
 
     pub fn histogram_insert(&self) -> String {
-        super::insert(
-            &self.database,
-            &self.metric_tables.histogram,
-            &histogram_insert_columns(),
-        )
+        self.insert(&self.metric_tables.histogram, &histogram_insert_columns())
     }
 
     pub fn exp_histogram_insert(&self) -> String {
-        super::insert(
-            &self.database,
+        self.insert(
             &self.metric_tables.exponential_histogram,
             &exp_histogram_insert_columns(),
         )
     }
 
     pub fn summary_insert(&self) -> String {
-        super::insert(
-            &self.database,
-            &self.metric_tables.summary,
-            &summary_insert_columns(),
-        )
+        self.insert(&self.metric_tables.summary, &summary_insert_columns())
     }
 
     pub fn gauge_insert(&self) -> String {
-        super::insert(
-            &self.database,
-            &self.metric_tables.gauge,
-            &gauge_insert_columns(),
-        )
+        self.insert(&self.metric_tables.gauge, &gauge_insert_columns())
     }
 
     pub fn sum_insert(&self) -> String {
-        super::insert(
-            &self.database,
-            &self.metric_tables.sum,
-            &sum_insert_columns(),
-        )
+        self.insert(&self.metric_tables.sum, &sum_insert_columns())
     }
 }
 

@@ -13,6 +13,7 @@ fn params(database: &str, cluster: &str, engine: &str, ttl: Duration) -> SchemaP
         cluster: cluster.into(),
         engine: engine.into(),
         ttl,
+        smart: None,
     }
 }
 
@@ -167,7 +168,7 @@ fn ttl_units() {
 #[test]
 fn insert_statement_and_quoting() {
     assert_eq!(
-        traces_insert("otel", "otel_traces"),
+        params("otel", "", "MergeTree()", Duration::ZERO).traces_insert(),
         "INSERT INTO \"otel\".\"otel_traces\" (Timestamp, TraceId, SpanId, ParentSpanId, \
 TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, \
 SpanAttributes, Duration, StatusCode, StatusMessage, Events.Timestamp, Events.Name, \
@@ -206,7 +207,7 @@ fn traces_plan_of_contribs_table_is_the_fixed_insert() {
     let params = params("otel", "", "MergeTree()", Duration::ZERO);
     assert_eq!(
         params.traces_plan(TRACES_DESC).unwrap(),
-        traces_insert("otel", "otel_traces")
+        params.traces_insert()
     );
     assert_eq!(
         params.describe_traces(),

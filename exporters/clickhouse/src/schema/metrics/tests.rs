@@ -13,6 +13,7 @@ fn params(ttl: Duration) -> SchemaParams {
         cluster: String::new(),
         engine: "MergeTree()".into(),
         ttl,
+        smart: None,
     }
 }
 

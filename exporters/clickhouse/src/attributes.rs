@@ -17,17 +17,20 @@ pub fn value_string(value: Option<&AnyValue>, out: &mut String) {
         Some(Value::BoolValue(b)) => out.push_str(if *b { "true" } else { "false" }),
         Some(Value::IntValue(i)) => out.push_str(&i.to_string()),
         Some(Value::DoubleValue(d)) => es6_number(*d, out),
-        Some(Value::BytesValue(b)) => {
-            out.push_str(&base64::engine::general_purpose::STANDARD.encode(b))
-        }
+        Some(Value::BytesValue(b)) => base64_into(b, out),
         Some(Value::ArrayValue(a)) => json_array(&a.values, out),
         Some(Value::KvlistValue(kv)) => json_map(&kv.values, out),
     }
 }
 
+/// Bytes in standard base64, padded.
+pub(crate) fn base64_into(bytes: &[u8], out: &mut String) {
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
+}
+
 /// A double as JavaScript (and Go's JSON encoder) prints it; NaN and infinities as
 /// pdata does, in a message.
-fn es6_number(d: f64, out: &mut String) {
+pub(crate) fn es6_number(d: f64, out: &mut String) {
     if !d.is_finite() {
         let text = if d.is_nan() {
             "NaN"

@@ -18,6 +18,7 @@ pub mod compress;
 pub mod config;
 pub mod logs;
 pub mod metrics;
+pub mod protowire;
 mod response;
 pub mod rowbinary;
 pub mod schema;

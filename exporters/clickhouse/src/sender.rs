@@ -45,8 +45,9 @@ use crate::response::{self, Verdict};
 use crate::rowbinary::RowWriter;
 use crate::schema::logs::{logs_plan, LogColumns};
 use crate::schema::SchemaParams;
-use crate::smart::{encode_sets, KnownResources, ResourceCells};
+use crate::smart::{encode_sets, KnownResources, ResourceCells, ResourceSet};
 use crate::traces::encode_traces_with;
+use crate::traces::wire::encode_traces_wire;
 use crate::version;
 
 /// Error bodies beyond this are not read.
@@ -173,7 +174,7 @@ fn encode_rows(
     compress: Compress,
     log_columns: LogColumns,
     mut resources: ResourceCells,
-) -> Result<(Vec<Encoded>, Vec<(u64, Vec<u8>)>), String> {
+) -> Result<(Vec<Encoded>, Vec<ResourceSet>), String> {
     let batches = encode_tables(payload, compress, log_columns, &mut resources)?;
     Ok((batches, resources.into_sets()))
 }
@@ -184,6 +185,13 @@ fn encode_tables(
     log_columns: LogColumns,
     resources: &mut ResourceCells,
 ) -> Result<Vec<Encoded>, String> {
+    if let Payload::Encoded(encoded) = payload {
+        if encoded.signal() == Signal::Traces {
+            if let Some(batch) = encode_traces_from_wire(encoded, compress, resources) {
+                return Ok(vec![batch]);
+            }
+        }
+    }
     let payload = payload
         .decoded()
         .map_err(|e| format!("decoding the payload: {e}"))?;
@@ -229,6 +237,31 @@ fn encode_tables(
         body: compress::encode(compress, w.buf),
         rows,
     }])
+}
+
+/// Spans still in their protobuf bytes, as rows without decoding them (see
+/// [`crate::traces::wire`]); `None` when the reader steps aside for prost.
+fn encode_traces_from_wire(
+    encoded: &sonde_api::pdata::Encoded,
+    compress: Compress,
+    resources: &mut ResourceCells,
+) -> Option<Encoded> {
+    let mut w = RowWriter::with_capacity(encoded.len() * 2);
+    let mut cells = match resources {
+        ResourceCells::Map => ResourceCells::Map,
+        ResourceCells::Ids(_) => ResourceCells::ids(),
+    };
+    let mut scratch = String::new();
+    let mut rows = 0;
+    for chunk in encoded.chunks() {
+        rows += encode_traces_wire(chunk, &mut cells, &mut w, &mut scratch).ok()?;
+    }
+    *resources = cells;
+    Some(Encoded {
+        table: Table::Traces,
+        body: compress::encode(compress, w.buf),
+        rows,
+    })
 }
 
 /// A rough size for the rows: about the protobuf's, which is close.
@@ -277,7 +310,7 @@ impl ClickHouseSender {
     /// dictionary; they count as written once it answered.
     async fn write_resources(
         &self,
-        sets: Vec<(u64, Vec<u8>)>,
+        sets: Vec<ResourceSet>,
         wire: (bool, Option<&'static str>),
     ) -> Result<(), SendError> {
         let (Some(known), Some(insert)) = (&self.known_resources, self.schema.resources_insert())

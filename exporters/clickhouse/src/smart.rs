@@ -29,13 +29,16 @@ pub const REFRESH: Duration = Duration::from_secs(3600);
 /// Sets remembered at most; past it the memory is cleared and sets are written again.
 const KNOWN_CAP: usize = 1 << 16;
 
+/// A resource attribute set: its id and its RowBinary map encoding.
+pub type ResourceSet = (u64, Vec<u8>);
+
 /// How rows write their resource column.
 #[derive(Debug)]
 pub enum ResourceCells {
     /// contrib's `ResourceAttributes` map.
     Map,
     /// SmartEncoding's `ResourceId`; the sets seen, once each, in order.
-    Ids(Vec<(u64, Vec<u8>)>),
+    Ids(Vec<ResourceSet>),
 }
 
 impl ResourceCells {
@@ -47,20 +50,30 @@ impl ResourceCells {
     pub fn write(&mut self, attrs: &[KeyValue], w: &mut RowWriter, scratch: &mut String) {
         match self {
             ResourceCells::Map => attributes(attrs, w, scratch),
-            ResourceCells::Ids(seen) => {
+            ResourceCells::Ids(_) => {
                 let mut map = RowWriter::default();
                 attributes(attrs, &mut map, scratch);
-                let id = resource_id(&map.buf);
+                self.write_encoded(map.buf, w);
+            }
+        }
+    }
+
+    /// Writes the resource cell of a set already encoded as a RowBinary map.
+    pub fn write_encoded(&mut self, map: Vec<u8>, w: &mut RowWriter) {
+        match self {
+            ResourceCells::Map => w.bytes(&map),
+            ResourceCells::Ids(seen) => {
+                let id = resource_id(&map);
                 w.uint64(id);
                 if !seen.iter().any(|(known, _)| *known == id) {
-                    seen.push((id, map.buf));
+                    seen.push((id, map));
                 }
             }
         }
     }
 
     /// The sets seen, with their ids (none for [`ResourceCells::Map`]).
-    pub fn into_sets(self) -> Vec<(u64, Vec<u8>)> {
+    pub fn into_sets(self) -> Vec<ResourceSet> {
         match self {
             ResourceCells::Map => Vec::new(),
             ResourceCells::Ids(seen) => seen,
@@ -75,7 +88,7 @@ pub fn resource_id(encoded_map: &[u8]) -> u64 {
 
 /// The dictionary rows of `sets`, in the column order of
 /// [`crate::schema::smart::RESOURCES_INSERT_COLUMNS`].
-pub fn encode_sets(sets: &[(u64, Vec<u8>)], last_seen: u32, w: &mut RowWriter) {
+pub fn encode_sets(sets: &[ResourceSet], last_seen: u32, w: &mut RowWriter) {
     for (id, map) in sets {
         w.uint64(*id);
         w.bytes(map);
@@ -105,7 +118,7 @@ impl KnownResources {
     }
 
     /// Of `sets`, those to write now.
-    pub fn unwritten(&self, sets: Vec<(u64, Vec<u8>)>, now: Instant) -> Vec<(u64, Vec<u8>)> {
+    pub fn unwritten(&self, sets: Vec<ResourceSet>, now: Instant) -> Vec<ResourceSet> {
         sets.into_iter()
             .filter(|(id, _)| {
                 self.written

@@ -136,5 +136,7 @@ pub fn encode_traces_with(
     rows
 }
 
+pub mod wire;
+
 #[cfg(test)]
 mod tests;

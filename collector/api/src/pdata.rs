@@ -12,6 +12,7 @@ mod encoded;
 mod fixtures;
 mod scan;
 mod split;
+pub mod varint;
 
 use std::borrow::Cow;
 

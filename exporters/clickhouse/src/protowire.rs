@@ -6,7 +6,17 @@
 //! singular message field sent twice), is [`Fallback`]: the caller then decodes with
 //! prost, which has the last word, as everywhere in sonde.
 
-use bytes::Buf;
+#[inline(always)]
+fn varint(buf: &mut &[u8]) -> Result<u64, Fallback> {
+    sonde_api::pdata::varint::read(buf).ok_or(Fallback)
+}
+
+#[inline(always)]
+fn fixed<const N: usize>(buf: &mut &[u8]) -> Result<[u8; N], Fallback> {
+    let (head, rest) = buf.split_first_chunk::<N>().ok_or(Fallback)?;
+    *buf = rest;
+    Ok(*head)
+}
 
 /// The bytes hold something this reader leaves to prost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,22 +65,15 @@ pub fn fields(buf: &[u8]) -> Fields<'_> {
 }
 
 impl<'a> Fields<'a> {
+    #[inline(always)]
     fn next_field(&mut self) -> Result<(u32, Value<'a>), Fallback> {
-        let key = prost::encoding::decode_varint(&mut self.buf).map_err(|_| Fallback)?;
+        let key = varint(&mut self.buf)?;
         let number = u32::try_from(key >> 3).map_err(|_| Fallback)?;
         let value = match key & 7 {
-            0 => {
-                Value::Varint(prost::encoding::decode_varint(&mut self.buf).map_err(|_| Fallback)?)
-            }
-            1 => {
-                if self.buf.len() < 8 {
-                    return Err(Fallback);
-                }
-                Value::Fixed64(self.buf.get_u64_le())
-            }
+            0 => Value::Varint(varint(&mut self.buf)?),
+            1 => Value::Fixed64(u64::from_le_bytes(fixed::<8>(&mut self.buf)?)),
             2 => {
-                let len = prost::encoding::decode_varint(&mut self.buf).map_err(|_| Fallback)?;
-                let len = usize::try_from(len).map_err(|_| Fallback)?;
+                let len = usize::try_from(varint(&mut self.buf)?).map_err(|_| Fallback)?;
                 if self.buf.len() < len {
                     return Err(Fallback);
                 }
@@ -78,12 +81,7 @@ impl<'a> Fields<'a> {
                 self.buf = rest;
                 Value::Bytes(value)
             }
-            5 => {
-                if self.buf.len() < 4 {
-                    return Err(Fallback);
-                }
-                Value::Fixed32(self.buf.get_u32_le())
-            }
+            5 => Value::Fixed32(u32::from_le_bytes(fixed::<4>(&mut self.buf)?)),
             _ => return Err(Fallback),
         };
         if number == 0 {
@@ -96,6 +94,7 @@ impl<'a> Fields<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<(u32, Value<'a>), Fallback>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.buf.is_empty() {
             return None;

@@ -251,10 +251,9 @@ fn encode_traces_from_wire(
         ResourceCells::Map => ResourceCells::Map,
         ResourceCells::Ids(_) => ResourceCells::ids(),
     };
-    let mut scratch = String::new();
     let mut rows = 0;
     for chunk in encoded.chunks() {
-        rows += encode_traces_wire(chunk, &mut cells, &mut w, &mut scratch).ok()?;
+        rows += encode_traces_wire(chunk, &mut cells, &mut w).ok()?;
     }
     *resources = cells;
     Some(Encoded {

@@ -201,8 +201,9 @@ fn skip(wire: u64, buf: &mut &[u8]) -> Result<(), Reject> {
 
 /// A base-128 varint, by prost's own rules (at most ten bytes, the tenth carrying
 /// at most one bit).
+#[inline(always)]
 fn varint(buf: &mut &[u8]) -> Result<u64, Reject> {
-    prost::encoding::decode_varint(buf).map_err(|_| Reject)
+    super::varint::read(buf).ok_or(Reject)
 }
 
 fn take<'a>(buf: &mut &'a [u8], n: usize) -> Result<&'a [u8], Reject> {

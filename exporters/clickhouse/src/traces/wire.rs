@@ -24,20 +24,20 @@ pub fn encode_traces_wire(
     request: &[u8],
     resources: &mut ResourceCells,
     w: &mut RowWriter,
-    scratch: &mut String,
 ) -> Result<usize, Fallback> {
     let mut rows = 0;
+    let mut scratch = Scratch::default();
     for resource_spans in repeated(request, 1) {
-        rows += resource_rows(resource_spans?, resources, w, scratch)?;
+        rows += resource_rows(resource_spans?, resources, w, &mut scratch)?;
     }
     Ok(rows)
 }
 
-fn resource_rows(
-    resource_spans: &[u8],
+fn resource_rows<'a>(
+    resource_spans: &'a [u8],
     resources: &mut ResourceCells,
     w: &mut RowWriter,
-    scratch: &mut String,
+    scratch: &mut Scratch<'a>,
 ) -> Result<usize, Fallback> {
     let mut resource = None;
     for field in fields(resource_spans) {
@@ -54,7 +54,7 @@ fn resource_rows(
         let (key, value) = key_value(kv?)?;
         if key == b"service.name" {
             let mut cell = RowWriter::default();
-            value_cell(value, &mut cell, scratch)?;
+            value_cell(value, &mut cell, &mut scratch.text)?;
             // The cell is a RowBinary string; the column wants it as one, too.
             service = cell.buf;
             break;
@@ -64,7 +64,7 @@ fn resource_rows(
         service.push(0);
     }
     let mut map = RowWriter::default();
-    attribute_map(resource, 1, &mut map, scratch)?;
+    attribute_map(resource, 1, &mut map, &mut scratch.text)?;
     let mut resource_cell = RowWriter::default();
     resources.write_encoded(map.buf, &mut resource_cell);
 
@@ -100,6 +100,15 @@ fn resource_rows(
     Ok(rows)
 }
 
+/// Buffers reused from span to span.
+#[derive(Default)]
+struct Scratch<'a> {
+    /// The current span's attributes.
+    attributes: Vec<&'a [u8]>,
+    /// A value's text.
+    text: String,
+}
+
 /// The per-resource and per-scope cells, written once and copied into each row.
 struct Shared<'a> {
     /// `ServiceName`, already a RowBinary string.
@@ -122,13 +131,17 @@ struct SpanFields<'a> {
     start: u64,
     end: u64,
     status: Option<&'a [u8]>,
-    attributes: usize,
     events: usize,
     links: usize,
 }
 
-fn span_fields(span: &[u8]) -> Result<SpanFields<'_>, Fallback> {
+/// The span's singular fields; its attributes' `KeyValue`s go into `attributes`.
+fn span_fields<'a>(
+    span: &'a [u8],
+    attributes: &mut Vec<&'a [u8]>,
+) -> Result<SpanFields<'a>, Fallback> {
     let mut f = SpanFields::default();
+    attributes.clear();
     for field in fields(span) {
         match field? {
             (1, v) => f.trace_id = v.bytes()?,
@@ -140,7 +153,7 @@ fn span_fields(span: &[u8]) -> Result<SpanFields<'_>, Fallback> {
             (6, v) => f.kind = v.varint()? as i32,
             (7, v) => f.start = v.fixed64()?,
             (8, v) => f.end = v.fixed64()?,
-            (9, _) => f.attributes += 1,
+            (9, v) => attributes.push(v.bytes()?),
             (11, _) => f.events += 1,
             (13, _) => f.links += 1,
             (15, v) => once(&mut f.status, v)?,
@@ -150,13 +163,13 @@ fn span_fields(span: &[u8]) -> Result<SpanFields<'_>, Fallback> {
     Ok(f)
 }
 
-fn span_row(
-    span: &[u8],
+fn span_row<'a>(
+    span: &'a [u8],
     shared: &Shared<'_>,
     w: &mut RowWriter,
-    scratch: &mut String,
+    scratch: &mut Scratch<'a>,
 ) -> Result<(), Fallback> {
-    let f = span_fields(span)?;
+    let f = span_fields(span, &mut scratch.attributes)?;
     w.datetime64_nanos(f.start);
     hex_id(f.trace_id, w);
     hex_id(f.span_id, w);
@@ -168,7 +181,10 @@ fn span_row(
     w.bytes(shared.resource);
     w.string(shared.scope_name);
     w.string(shared.scope_version);
-    attributes(span, 9, f.attributes, w, scratch)?;
+    w.len(scratch.attributes.len());
+    for kv in &scratch.attributes {
+        key_value_cells(kv, w, &mut scratch.text)?;
+    }
     w.uint64(f.end.saturating_sub(f.start));
     let (mut code, mut message): (i32, &[u8]) = (0, b"");
     for field in fields(f.status.unwrap_or_default()) {
@@ -203,7 +219,7 @@ fn span_row(
     }
     w.len(f.events);
     for event in repeated(span, 11) {
-        attribute_map(event?, 3, w, scratch)?;
+        attribute_map(event?, 3, w, &mut scratch.text)?;
     }
 
     // Links: trace id (1), span id (2), trace state (3), attributes (4).
@@ -221,9 +237,30 @@ fn span_row(
     }
     w.len(f.links);
     for link in repeated(span, 13) {
-        attribute_map(link?, 4, w, scratch)?;
+        attribute_map(link?, 4, w, &mut scratch.text)?;
     }
     Ok(())
+}
+
+/// An integer in decimal, as a RowBinary string.
+fn decimal(n: i64, w: &mut RowWriter) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let sign = usize::from(n < 0);
+    w.len(sign + digits.len() - at);
+    if n < 0 {
+        w.buf.push(b'-');
+    }
+    w.buf.extend_from_slice(&digits[at..]);
 }
 
 /// A singular bytes or string field: the last occurrence wins, as in prost.
@@ -256,24 +293,18 @@ fn attribute_map(
     w: &mut RowWriter,
     scratch: &mut String,
 ) -> Result<(), Fallback> {
-    attributes(message, number, count(message, number)?, w, scratch)
-}
-
-/// [`attribute_map`] when the count (`n`) is known.
-fn attributes(
-    message: &[u8],
-    number: u32,
-    n: usize,
-    w: &mut RowWriter,
-    scratch: &mut String,
-) -> Result<(), Fallback> {
-    w.len(n);
+    w.len(count(message, number)?);
     for kv in repeated(message, number) {
-        let (key, value) = key_value(kv?)?;
-        w.string(key);
-        value_cell(value, w, scratch)?;
+        key_value_cells(kv?, w, scratch)?;
     }
     Ok(())
+}
+
+/// One map entry: the key, then the value's text.
+fn key_value_cells(kv: &[u8], w: &mut RowWriter, scratch: &mut String) -> Result<(), Fallback> {
+    let (key, value) = key_value(kv)?;
+    w.string(key);
+    value_cell(value, w, scratch)
 }
 
 /// An `AnyValue` as a RowBinary string, spelled as [`value_string`] spells it.
@@ -301,11 +332,7 @@ fn value_cell(
         None => w.string(b""),
         Some((1, v)) => w.string(v.bytes()?),
         Some((2, v)) => w.string(if v.varint()? != 0 { b"true" } else { b"false" }),
-        Some((3, v)) => {
-            use std::fmt::Write;
-            let _ = write!(scratch, "{}", v.varint()? as i64);
-            w.string(scratch.as_bytes());
-        }
+        Some((3, v)) => decimal(v.varint()? as i64, w),
         Some((4, v)) => {
             es6_number(f64::from_bits(v.fixed64()?), scratch);
             w.string(scratch.as_bytes());

@@ -46,7 +46,7 @@ fn both(request: &ExportTraceServiceRequest) -> [(Vec<u8>, Vec<u8>); 2] {
         let mut wire = RowWriter::default();
         let mut wire_cells = cells();
         let wire_rows =
-            encode_traces_wire(&bytes, &mut wire_cells, &mut wire, &mut String::new()).unwrap();
+            encode_traces_wire(&bytes, &mut wire_cells, &mut wire).unwrap();
         assert_eq!(rows, wire_rows);
         assert_eq!(decoded_cells.into_sets(), wire_cells.into_sets());
         (decoded.buf, wire.buf)
@@ -62,6 +62,8 @@ fn every_kind_of_value() -> Vec<KeyValue> {
         kv("false", Some(Any::BoolValue(false))),
         kv("int", Some(Any::IntValue(-42))),
         kv("big", Some(Any::IntValue(i64::MAX))),
+        kv("min", Some(Any::IntValue(i64::MIN))),
+        kv("zero", Some(Any::IntValue(0))),
         kv("double", Some(Any::DoubleValue(0.25))),
         kv("tiny", Some(Any::DoubleValue(1e-9))),
         kv("nan", Some(Any::DoubleValue(f64::NAN))),
@@ -240,12 +242,7 @@ fn a_singular_message_sent_twice_is_left_to_prost() {
     assert!(ExportTraceServiceRequest::decode(&request[..]).is_ok());
     let mut w = RowWriter::default();
     assert_eq!(
-        encode_traces_wire(
-            &request,
-            &mut ResourceCells::Map,
-            &mut w,
-            &mut String::new()
-        ),
+        encode_traces_wire(&request, &mut ResourceCells::Map, &mut w),
         Err(Fallback)
     );
 }
@@ -366,12 +363,7 @@ fn mutated_bytes_give_the_decoded_rows_or_step_aside() {
             continue;
         };
         let mut wire = RowWriter::default();
-        let Ok(rows) = encode_traces_wire(
-            &bytes,
-            &mut ResourceCells::Map,
-            &mut wire,
-            &mut String::new(),
-        ) else {
+        let Ok(rows) = encode_traces_wire(&bytes, &mut ResourceCells::Map, &mut wire) else {
             continue;
         };
         let mut decoded = RowWriter::default();

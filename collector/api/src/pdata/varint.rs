@@ -34,7 +34,17 @@ mod tests {
 
     #[test]
     fn reads_what_prost_reads_and_refuses_what_it_refuses() {
-        for n in [0u64, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+        for n in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             prost::encoding::encode_varint(n, &mut buf);
             buf.push(0xff);

@@ -45,8 +45,7 @@ fn both(request: &ExportTraceServiceRequest) -> [(Vec<u8>, Vec<u8>); 2] {
         let rows = encode_traces_with(request, &mut decoded_cells, &mut decoded);
         let mut wire = RowWriter::default();
         let mut wire_cells = cells();
-        let wire_rows =
-            encode_traces_wire(&bytes, &mut wire_cells, &mut wire).unwrap();
+        let wire_rows = encode_traces_wire(&bytes, &mut wire_cells, &mut wire).unwrap();
         assert_eq!(rows, wire_rows);
         assert_eq!(decoded_cells.into_sets(), wire_cells.into_sets());
         (decoded.buf, wire.buf)

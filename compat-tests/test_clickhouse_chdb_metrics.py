@@ -56,6 +56,21 @@ def emit(provider: MeterProvider):
         size.record(v)
 
 
+def emit_once(endpoint: str) -> RecordingExporter:
+    """`emit` through a meter provider whose one collection and export happen at
+    shutdown ("size" as an exponential histogram); returns what was exported."""
+    recording = RecordingExporter(endpoint=endpoint)
+    provider = MeterProvider(
+        resource=Resource({"service.name": "ch-metrics", "host.name": "h1"}),
+        metric_readers=[PeriodicExportingMetricReader(recording,
+                                                      export_interval_millis=3_600_000)],
+        views=[View(instrument_name="size",
+                    aggregation=ExponentialBucketHistogramAggregation(max_size=20))])
+    emit(provider)
+    provider.shutdown()
+    return recording
+
+
 def test_sdk_metrics_land_in_metric_tables(start_sonde, clickhouse):
     ports = Ports()
     exporter = {"clickhouse": {
@@ -65,15 +80,7 @@ def test_sdk_metrics_land_in_metric_tables(start_sonde, clickhouse):
     }}
     start_sonde(pipeline(ports, exporter, signals=("metrics",)), ports)
 
-    recording = RecordingExporter(endpoint=f"http://127.0.0.1:{ports.http}/v1/metrics")
-    provider = MeterProvider(
-        resource=Resource({"service.name": "ch-metrics", "host.name": "h1"}),
-        metric_readers=[PeriodicExportingMetricReader(recording,
-                                                      export_interval_millis=3_600_000)],
-        views=[View(instrument_name="size",
-                    aggregation=ExponentialBucketHistogramAggregation(max_size=20))])
-    emit(provider)
-    provider.shutdown()  # one collection, one export
+    recording = emit_once(f"http://127.0.0.1:{ports.http}/v1/metrics")
     assert len(recording.sent) == 1
 
     kinds = {Gauge: "gauge", Sum: "sum", Histogram: "histogram",

@@ -27,9 +27,6 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (Metric, ResourceMetrics,
                                                         SummaryDataPoint)
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -38,7 +35,7 @@ from sondetest.configs import Ports, pipeline
 from sondetest.process import run_cli
 from test_clickhouse_chdb import clickhouse, emit as emit_spans  # noqa: F401 (fixture)
 from test_clickhouse_chdb_logs import emit as emit_logs
-from test_clickhouse_chdb_metrics import RecordingExporter, emit as emit_metrics
+from test_clickhouse_chdb_metrics import emit_once
 
 TABLES = {  # table -> rows expected
     "otel_traces": 6,
@@ -98,15 +95,7 @@ def send_everything(http_port: int) -> None:
     emit_logs(logs)
     logs.shutdown()
 
-    recording = RecordingExporter(endpoint=f"{base}/v1/metrics")
-    meters = MeterProvider(
-        resource=Resource({"service.name": "ch-metrics", "host.name": "h1"}),
-        metric_readers=[PeriodicExportingMetricReader(recording,
-                                                      export_interval_millis=3_600_000)],
-        views=[View(instrument_name="size",
-                    aggregation=ExponentialBucketHistogramAggregation(max_size=20))])
-    emit_metrics(meters)
-    meters.shutdown()
+    emit_once(f"{base}/v1/metrics")
 
     request = urllib.request.Request(f"{base}/v1/metrics", data=summary_request(),
                                      headers={"Content-Type": "application/x-protobuf"})

@@ -21,15 +21,21 @@ pub use metrics::MetricTableNames;
 
 /// `"name"`, with `\` and `"` escaped as ClickHouse reads quoted identifiers.
 pub fn quote(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('"');
-    for c in name.chars() {
-        if c == '"' || c == '\\' {
+    enclose(name, '"')
+}
+
+/// `text` between two `mark`s, `\` and `mark` escaped with a backslash: a quoted
+/// identifier (`"`) or a string literal (`'`), as ClickHouse reads them.
+pub(crate) fn enclose(text: &str, mark: char) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(mark);
+    for c in text.chars() {
+        if c == mark || c == '\\' {
             out.push('\\');
         }
         out.push(c);
     }
-    out.push('"');
+    out.push(mark);
     out
 }
 

@@ -41,16 +41,7 @@ pub struct SmartSchema {
 
 /// `'text'`, as ClickHouse reads a string literal.
 fn literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if c == '\'' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
+    super::enclose(text, '\'')
 }
 
 /// The column names of a `CREATE TABLE` statement, in order, `Nested` ones flattened

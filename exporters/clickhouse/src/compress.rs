@@ -54,14 +54,28 @@ pub fn block_checksum(block: &[u8]) -> [u8; 16] {
 pub fn lz4_blocks(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() / 2 + 64);
     for chunk in raw.chunks(BLOCK) {
-        let compressed = lz4_flex::block::compress(chunk);
         let start = out.len();
-        out.extend_from_slice(&[0u8; 16]);
-        out.push(METHOD_LZ4);
+        let body = start + 16 + HEADER;
+        // Compressed in place, after its header: no second buffer, no copy.
+        out.resize(
+            body + lz4_flex::block::get_maximum_output_size(chunk.len()),
+            0,
+        );
+        let compressed = match lz4_flex::block::compress_into(chunk, &mut out[body..]) {
+            Ok(n) => n,
+            // Not with the maximum size at hand; kept safe all the same.
+            Err(_) => {
+                let compressed = lz4_flex::block::compress(chunk);
+                out.truncate(body);
+                out.extend_from_slice(&compressed);
+                compressed.len()
+            }
+        };
+        out.truncate(body + compressed);
+        out[start + 16] = METHOD_LZ4;
         // A chunk is at most 1 MiB, and its LZ4 form only slightly more: both fit u32.
-        out.extend_from_slice(&((compressed.len() + HEADER) as u32).to_le_bytes());
-        out.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
-        out.extend_from_slice(&compressed);
+        out[start + 17..start + 21].copy_from_slice(&((compressed + HEADER) as u32).to_le_bytes());
+        out[start + 21..body].copy_from_slice(&(chunk.len() as u32).to_le_bytes());
         let checksum = block_checksum(&out[start + 16..]);
         out[start..start + 16].copy_from_slice(&checksum);
     }

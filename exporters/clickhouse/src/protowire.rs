@@ -107,6 +107,23 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
+/// The length-delimited field at the front of `buf` when its key is the one byte
+/// `key` (field 1 to 15, wire type 2); `buf` then starts after it.
+#[inline(always)]
+pub fn leading<'a>(buf: &mut &'a [u8], key: u8) -> Option<&'a [u8]> {
+    let (&first, mut rest) = buf.split_first()?;
+    if first != key {
+        return None;
+    }
+    let len = usize::try_from(sonde_api::pdata::varint::read(&mut rest)?).ok()?;
+    if rest.len() < len {
+        return None;
+    }
+    let (value, after) = rest.split_at(len);
+    *buf = after;
+    Some(value)
+}
+
 /// The length-delimited values of field `number`, in order.
 pub fn repeated(buf: &[u8], number: u32) -> impl Iterator<Item = Result<&[u8], Fallback>> {
     fields(buf).filter_map(move |field| match field {

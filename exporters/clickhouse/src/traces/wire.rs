@@ -13,7 +13,7 @@ use prost::Message;
 use super::{span_kind, status_code};
 use crate::attributes::{base64_into, es6_number, value_string};
 use crate::columns::hex_id;
-use crate::protowire::{count, fields, once, repeated, Fallback, Value};
+use crate::protowire::{count, fields, leading, once, repeated, Fallback, Value};
 use crate::rowbinary::RowWriter;
 use crate::smart::ResourceCells;
 
@@ -286,6 +286,18 @@ fn key_value(kv: &[u8]) -> Result<(&[u8], Option<&[u8]>), Fallback> {
     Ok((key, value))
 }
 
+/// Most attributes are a key (1) and a value (2) that holds a string (1) and nothing
+/// else, in that order: read by their bytes, without the general loop. `None` for any
+/// other layout.
+#[inline]
+fn string_pair(kv: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut rest = kv;
+    let key = leading(&mut rest, 0x0a)?;
+    let mut value = leading(&mut rest, 0x12)?;
+    let text = leading(&mut value, 0x0a)?;
+    (rest.is_empty() && value.is_empty()).then_some((key, text))
+}
+
 /// The `KeyValue`s in field `number` of `message` as a `Map(String, String)`.
 fn attribute_map(
     message: &[u8],
@@ -302,6 +314,11 @@ fn attribute_map(
 
 /// One map entry: the key, then the value's text.
 fn key_value_cells(kv: &[u8], w: &mut RowWriter, scratch: &mut String) -> Result<(), Fallback> {
+    if let Some((key, text)) = string_pair(kv) {
+        w.string(key);
+        w.string(text);
+        return Ok(());
+    }
     let (key, value) = key_value(kv)?;
     w.string(key);
     value_cell(value, w, scratch)

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod component;
 pub mod config;
 pub mod consumer;
+pub mod intake;
 pub mod pdata;
 pub mod process;
 pub mod telemetry;

@@ -36,6 +36,8 @@ impl HttpServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let (host, id, what) = (host.clone(), id.clone(), what.to_owned());
         let task = tokio::spawn(async move {
+            // Handlers may ask `ConnectInfo<SocketAddr>`: who sent a request.
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = stopped.await;
             });

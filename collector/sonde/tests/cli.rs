@@ -76,7 +76,7 @@ fn components_lists_every_built_in() {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(names("receivers"), vec!["ebpf", "otlp"]);
+    assert_eq!(names("receivers"), vec!["ebpf", "influxdb", "otlp"]);
     assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
     assert_eq!(
         names("exporters"),
@@ -84,8 +84,17 @@ fn components_lists_every_built_in() {
     );
     assert_eq!(names("extensions"), vec!["health_check", "query"]);
     assert_eq!(
-        listing["receivers"][1]["stability"]["traces"].as_str(),
+        listing["receivers"][2]["stability"]["traces"].as_str(),
         Some("Stable")
+    );
+    let influxdb = &listing["receivers"][1]["stability"];
+    assert_eq!(
+        (
+            influxdb["traces"].as_str(),
+            influxdb["metrics"].as_str(),
+            influxdb["logs"].as_str()
+        ),
+        (Some("Undefined"), Some("Alpha"), Some("Undefined"))
     );
     // The eBPF receiver makes traces and metrics; otelcol lists the rest as Undefined.
     let ebpf = &listing["receivers"][0]["stability"];

@@ -17,30 +17,27 @@ use tokio::net::TcpListener;
 use tonic::service::RoutesBuilder;
 use tonic::transport::server::TcpIncoming;
 
-use crate::export::Exporter;
 use service::{ExportService, LogsService, MetricsService, TraceService};
+use sonde_api::intake::Intake;
 
-/// Builds the routes for the signals `exporter` serves.
-fn routes(exporter: Exporter, max_recv_msg_size: usize) -> tonic::service::Routes {
+/// Builds the routes for the signals `intake` serves.
+fn routes(intake: Intake, max_recv_msg_size: usize) -> tonic::service::Routes {
     let mut builder = RoutesBuilder::default();
     // A route's path is its service's type-level name, hence one line per signal.
-    if exporter.serves(Signal::Traces) {
+    if intake.serves(Signal::Traces) {
         builder.add_service(ExportService::<TraceService>::new(
-            exporter.clone(),
+            intake.clone(),
             max_recv_msg_size,
         ));
     }
-    if exporter.serves(Signal::Metrics) {
+    if intake.serves(Signal::Metrics) {
         builder.add_service(ExportService::<MetricsService>::new(
-            exporter.clone(),
+            intake.clone(),
             max_recv_msg_size,
         ));
     }
-    if exporter.serves(Signal::Logs) {
-        builder.add_service(ExportService::<LogsService>::new(
-            exporter,
-            max_recv_msg_size,
-        ));
+    if intake.serves(Signal::Logs) {
+        builder.add_service(ExportService::<LogsService>::new(intake, max_recv_msg_size));
     }
     builder.routes()
 }
@@ -49,7 +46,7 @@ fn routes(exporter: Exporter, max_recv_msg_size: usize) -> tonic::service::Route
 /// finish.
 pub async fn serve(
     listener: TcpListener,
-    exporter: Exporter,
+    intake: Intake,
     max_recv_msg_size: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
@@ -58,7 +55,7 @@ pub async fn serve(
     }
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
-        .add_routes(routes(exporter, max_recv_msg_size))
+        .add_routes(routes(intake, max_recv_msg_size))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }

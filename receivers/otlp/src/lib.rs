@@ -11,7 +11,6 @@
 
 pub mod config;
 pub mod endpoint;
-mod export;
 mod factory;
 mod grpc;
 mod http;

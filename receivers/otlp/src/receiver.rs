@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::endpoint::Endpoint;
-use crate::export::Exporter;
+use sonde_api::intake::Intake;
 
 /// How long `shutdown` waits for in-flight requests before cutting them off.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,8 +54,8 @@ impl OtlpReceiver {
         }
     }
 
-    fn exporter(&self, transport: &str, include_metadata: bool) -> Exporter {
-        Exporter::new(
+    fn intake(&self, transport: &str, include_metadata: bool) -> Intake {
+        Intake::new(
             self.consumers.clone(),
             self.settings.telemetry.receiver(&self.id, transport),
             include_metadata,
@@ -95,23 +95,22 @@ impl Lifecycle for OtlpReceiver {
         };
         if let Some((listener, cfg)) = grpc {
             running.grpc_addr = listener.local_addr().ok();
-            let exporter = self.exporter("grpc", cfg.include_metadata);
+            let intake = self.intake("grpc", cfg.include_metadata);
             let max = cfg.max_recv_msg_size();
             let (host, id, stop) = (host.clone(), self.id.clone(), stop_rx.clone());
             running.tasks.push(tokio::spawn(async move {
-                if let Err(err) = crate::grpc::serve(listener, exporter, max, stopped(stop)).await {
+                if let Err(err) = crate::grpc::serve(listener, intake, max, stopped(stop)).await {
                     host.report_fatal(&id, format!("OTLP/gRPC server failed: {err}"));
                 }
             }));
         }
         if let Some((listener, cfg)) = http {
             running.http_addr = listener.local_addr().ok();
-            let exporter = self.exporter("http", cfg.include_metadata);
+            let intake = self.intake("http", cfg.include_metadata);
             let (host, id, stop, cfg) =
                 (host.clone(), self.id.clone(), stop_rx.clone(), cfg.clone());
             running.tasks.push(tokio::spawn(async move {
-                if let Err(err) = crate::http::serve(listener, &cfg, exporter, stopped(stop)).await
-                {
+                if let Err(err) = crate::http::serve(listener, &cfg, intake, stopped(stop)).await {
                     host.report_fatal(&id, format!("OTLP/HTTP server failed: {err}"));
                 }
             }));

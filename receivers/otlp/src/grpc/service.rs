@@ -13,8 +13,8 @@ use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Code, Request, Response, Status};
 
 use super::codec::RawCodec;
-use crate::export::Exporter;
 use crate::status::RpcError;
+use sonde_api::intake::Intake;
 
 /// Which service: its gRPC name and signal.
 pub(crate) trait Kind: Send + Sync + 'static {
@@ -47,7 +47,7 @@ impl Kind for LogsService {
 }
 
 pub(crate) struct ExportService<K> {
-    exporter: Exporter,
+    intake: Intake,
     max_recv_msg_size: usize,
     kind: PhantomData<K>,
 }
@@ -55,7 +55,7 @@ pub(crate) struct ExportService<K> {
 impl<K> Clone for ExportService<K> {
     fn clone(&self) -> Self {
         ExportService {
-            exporter: self.exporter.clone(),
+            intake: self.intake.clone(),
             max_recv_msg_size: self.max_recv_msg_size,
             kind: PhantomData,
         }
@@ -63,9 +63,9 @@ impl<K> Clone for ExportService<K> {
 }
 
 impl<K: Kind> ExportService<K> {
-    pub(crate) fn new(exporter: Exporter, max_recv_msg_size: usize) -> Self {
+    pub(crate) fn new(intake: Intake, max_recv_msg_size: usize) -> Self {
         ExportService {
-            exporter,
+            intake,
             max_recv_msg_size,
             kind: PhantomData,
         }
@@ -100,7 +100,7 @@ where
             .apply_compression_config(accept, EnabledCompressionEncodings::default())
             .apply_max_message_size_config(Some(self.max_recv_msg_size), None);
         let method = Export::<K> {
-            exporter: self.exporter.clone(),
+            intake: self.intake.clone(),
             kind: PhantomData,
         };
         Box::pin(async move { Ok(grpc.unary(method, request).await) })
@@ -109,7 +109,7 @@ where
 
 /// The `Export` method itself.
 struct Export<K> {
-    exporter: Exporter,
+    intake: Intake,
     kind: PhantomData<K>,
 }
 
@@ -118,7 +118,7 @@ impl<K: Kind> UnaryService<bytes::Bytes> for Export<K> {
     type Future = BoxFuture<Response<()>, Status>;
 
     fn call(&mut self, request: Request<bytes::Bytes>) -> Self::Future {
-        let exporter = self.exporter.clone();
+        let intake = self.intake.clone();
         Box::pin(async move {
             let addr = request.remote_addr();
             let (metadata, _, bytes) = request.into_parts();
@@ -129,8 +129,8 @@ impl<K: Kind> UnaryService<bytes::Bytes> for Export<K> {
                     format!("grpc: error unmarshalling request: {err}"),
                 )
             })?;
-            exporter
-                .export(payload, addr, || metadata_pairs(&metadata))
+            intake
+                .deliver(payload, addr, || metadata_pairs(&metadata))
                 .await
                 .map_err(|err| RpcError::from_consume(&err).to_tonic())?;
             Ok(Response::new(()))

@@ -28,12 +28,12 @@ use tonic::Code;
 
 use super::cors::Cors;
 use super::encoding::{Encoding, JSON, PROTOBUF};
-use crate::export::Exporter;
 use crate::status::RpcError;
+use sonde_api::intake::Intake;
 
 /// What every request of one HTTP server shares.
 pub struct HttpState {
-    pub exporter: Exporter,
+    pub intake: Intake,
     /// URL path → signal, for the signals some pipeline takes.
     pub routes: Vec<(String, Signal)>,
     pub max_body: usize,
@@ -119,8 +119,8 @@ async fn answer(
         None => return text(StatusCode::INTERNAL_SERVER_ERROR, "decoding task failed\n"),
     };
     let result = state
-        .exporter
-        .export(payload, Some(peer), || header_pairs(&parts.headers))
+        .intake
+        .deliver(payload, Some(peer), || header_pairs(&parts.headers))
         .await;
     match result {
         Ok(()) => {

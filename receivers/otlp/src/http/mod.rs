@@ -15,15 +15,15 @@ use sonde_api::Signal;
 use tokio::net::TcpListener;
 
 use crate::config::{url_path, HttpConfig};
-use crate::export::Exporter;
 use handler::HttpState;
+use sonde_api::intake::Intake;
 
 /// Serves OTLP/HTTP on `listener` until `shutdown` resolves, then lets in-flight
 /// requests finish.
 pub async fn serve(
     listener: TcpListener,
     config: &HttpConfig,
-    exporter: Exporter,
+    intake: Intake,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let routes = [
@@ -33,11 +33,11 @@ pub async fn serve(
     ]
     .into_iter()
     // otelcol registers a path only for a signal some pipeline takes.
-    .filter(|(_, signal)| exporter.serves(*signal))
+    .filter(|(_, signal)| intake.serves(*signal))
     .map(|(path, signal)| (url_path(path), signal))
     .collect();
     let state = HttpState {
-        exporter,
+        intake,
         routes,
         max_body: config.max_request_body_size(),
         cors: config.cors.as_ref().and_then(cors::Cors::new),

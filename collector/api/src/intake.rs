@@ -1,27 +1,29 @@
-//! The one path every request takes into the pipeline, whatever its transport:
-//! find the signal's consumer, attach who sent it, push, count.
+//! The one path every request a receiver takes follows into the pipelines, whatever
+//! the receiver and its transport: find the signal's consumer, attach who sent it,
+//! push, count (otelcol's `otelcol_receiver_accepted_*` / `_refused_*`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use sonde_api::telemetry::ReceiverTelemetry;
-use sonde_api::{ClientInfo, ConsumeError, Context, Payload, Signal, SignalConsumers};
+use crate::component::SignalConsumers;
+use crate::telemetry::ReceiverTelemetry;
+use crate::{ClientInfo, ConsumeError, Context, Payload, Signal};
 
-/// Pushes decoded requests of one transport into the pipelines.
+/// Pushes the payloads of one receiver's transport into the pipelines.
 #[derive(Clone)]
-pub struct Exporter {
+pub struct Intake {
     consumers: SignalConsumers,
     telemetry: ReceiverTelemetry,
     include_metadata: bool,
 }
 
-impl Exporter {
+impl Intake {
     pub fn new(
         consumers: SignalConsumers,
         telemetry: ReceiverTelemetry,
         include_metadata: bool,
-    ) -> Exporter {
-        Exporter {
+    ) -> Intake {
+        Intake {
             consumers,
             telemetry,
             include_metadata,
@@ -35,7 +37,7 @@ impl Exporter {
 
     /// Hands `payload` to its pipeline. The peer address always travels with it (the
     /// autotag processor needs it); headers only when `include_metadata` is on.
-    pub async fn export(
+    pub async fn deliver(
         &self,
         payload: Payload,
         addr: Option<SocketAddr>,

@@ -1,0 +1,126 @@
+//! The InfluxDB receiver (`influxdb`): InfluxDB's line protocol over HTTP, as
+//! telegraf and the InfluxDB 1.x and 2.x clients write it, into OTLP metrics.
+//!
+//! Layout: [`config`] (keys and defaults), [`line_protocol`] (the parser, pure),
+//! [`metrics`] (points as OTLP metrics, pure), [`server`] (the endpoints), and here the
+//! factory and the lifecycle.
+
+pub mod config;
+pub mod line_protocol;
+pub mod metrics;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sonde_api::component::{ReceiverFactory, TypedFactory};
+use sonde_api::config::decode;
+use sonde_api::intake::Intake;
+use sonde_api::{
+    async_trait, BoxError, ComponentId, CreateSettings, Host, Lifecycle, Signal, SignalConsumers,
+    Stability,
+};
+use sonde_netconfig::HttpServer;
+
+use crate::config::Config;
+use crate::metrics::SumPatterns;
+use crate::server::{router, AppState};
+
+/// How long shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub fn factory() -> Arc<dyn ReceiverFactory> {
+    Arc::new(InfluxDbFactory)
+}
+
+struct InfluxDbFactory;
+
+impl TypedFactory for InfluxDbFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "influxdb";
+    const MODULE: &'static str = sonde_api::module_name!();
+}
+
+impl ReceiverFactory for InfluxDbFactory {
+    fn stability(&self, signal: Signal) -> Option<Stability> {
+        (signal == Signal::Metrics).then_some(Stability::Alpha)
+    }
+
+    fn create(
+        &self,
+        settings: CreateSettings,
+        config: &serde_yaml::Value,
+        consumers: SignalConsumers,
+    ) -> Result<Arc<dyn Lifecycle>, BoxError> {
+        let config = decode::<Config>(config)?;
+        Ok(Arc::new(InfluxDbReceiver::new(settings, config, consumers)))
+    }
+}
+
+pub struct InfluxDbReceiver {
+    id: ComponentId,
+    config: Config,
+    settings: CreateSettings,
+    consumers: SignalConsumers,
+    server: Mutex<Option<HttpServer>>,
+}
+
+impl InfluxDbReceiver {
+    pub fn new(settings: CreateSettings, config: Config, consumers: SignalConsumers) -> Self {
+        InfluxDbReceiver {
+            id: settings.id.clone(),
+            config,
+            settings,
+            consumers,
+            server: Mutex::new(None),
+        }
+    }
+
+    /// The address bound by `start` (useful with port 0).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.server.lock().ok()?.as_ref().map(HttpServer::addr)
+    }
+}
+
+#[async_trait]
+impl Lifecycle for InfluxDbReceiver {
+    async fn start(&self, host: &Host) -> Result<(), BoxError> {
+        let telemetry = &self.settings.telemetry;
+        let state = Arc::new(AppState {
+            intake: Intake::new(
+                self.consumers.clone(),
+                telemetry.receiver(&self.id, "http"),
+                false,
+            ),
+            sums: SumPatterns::new(&self.config.sums),
+            max_body: self.config.max_request_body_size_mib << 20,
+            dropped: telemetry.counters(
+                "sonde_receiver_influxdb_dropped_fields",
+                "Fields the InfluxDB receiver took but made no metric of, by reason",
+            ),
+            receiver: self.id.to_string(),
+        });
+        let server = HttpServer::start(
+            "InfluxDB",
+            &self.id,
+            host,
+            &self.config.endpoint,
+            router(state),
+        )
+        .await?;
+        tracing::info!(receiver = %self.id, addr = %server.addr(), "InfluxDB line protocol listening");
+        if let Ok(mut slot) = self.server.lock() {
+            *slot = Some(server);
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&self) -> Result<(), BoxError> {
+        let server = self.server.lock().ok().and_then(|mut s| s.take());
+        if let Some(server) = server {
+            server.stop(SHUTDOWN_GRACE).await;
+        }
+        Ok(())
+    }
+}

@@ -15,7 +15,6 @@ pub mod config;
 mod context;
 mod factory;
 mod join;
-pub mod process;
 mod receiver;
 pub mod red;
 mod reorder;

@@ -20,10 +20,10 @@ use tokio::time::Instant;
 use crate::capture::{Capture, EventReceiver};
 use crate::clock::{monotonic_now_ns, unix_now_ns, Clock};
 use crate::config::{Config, Histogram, Temporality};
-use crate::process::{host_name, ProcessTable, ProcessTableConfig};
 use crate::red::{HistogramKind, RedConfig, RedMetrics, Temporality as RedTemporality};
 use crate::stats::EventCounters;
 use crate::tracer::Tracer;
+use sonde_processtags::{host_name, ProcessTable, ProcessTableConfig};
 
 /// Events taken from the channel before the tracer runs again.
 const BATCH: usize = 4096;

@@ -24,10 +24,10 @@ use crate::capture::{Direction, Event, Role, SocketTuple, TcpState};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::join::{At, Joiner, JOIN_TTL_NS};
-use crate::process::{ProcessResource, ProcessTable};
 use crate::red::RedMetrics;
 use crate::reorder::Reorder;
 use crate::span::{delimited_len, http_span, put_bytes, put_len, SpanContext, SpanWriter};
+use sonde_processtags::{ProcessResource, ProcessTable};
 
 /// The scope of everything this receiver makes.
 pub const SCOPE_NAME: &str = "sonde.receiver.ebpf";

@@ -6,9 +6,9 @@ use sonde_api::pdata::ExportTraceServiceRequest;
 
 use super::*;
 use crate::capture::Direction::{Egress, Ingress};
-use crate::process::ProcessTableConfig;
 use crate::red::RedConfig;
 use crate::testutil::{tuple, Data as D};
+use sonde_processtags::ProcessTableConfig;
 
 const CURL: &str = "127.0.0.1:40000";
 const PY: &str = "127.0.0.1:8000";

@@ -1,5 +1,6 @@
-//! The resource of each process the eBPF receiver sees: the first layer of
-//! auto-tagging, put on its spans and metrics.
+//! The resource of a local process: the tags the eBPF receiver puts on its spans and
+//! metrics, and the autotag processor on data a local process sent, so that both
+//! carry the same ones.
 //!
 //! A [`ProcessTable`] reads `/proc/<pid>/` the first time a pid shows up and
 //! caches what it found as an OTLP [`Resource`](sonde_api::pdata::resource::v1::Resource)

@@ -27,6 +27,7 @@ mod host;
 mod procfs;
 mod resource;
 mod service;
+mod sockets;
 mod table;
 
 #[cfg(test)]
@@ -50,7 +51,8 @@ pub use resource::{
     CONTAINER_ID, HOST_NAME, PROCESS_COMMAND_LINE, PROCESS_EXECUTABLE_NAME,
     PROCESS_EXECUTABLE_PATH, PROCESS_PID, SERVICE_NAME,
 };
-pub use table::{ProcessTable, ProcessTableConfig, DEFAULT_CAPACITY};
+pub use sockets::socket_owner;
+pub use table::{read_process, ProcessTable, ProcessTableConfig, DEFAULT_CAPACITY};
 
 /// What the table knows about one process (one program run by a pid).
 #[derive(Clone, Debug, PartialEq)]

@@ -108,6 +108,27 @@ fn a_live_child_gets_its_service_name_pid_and_executable() {
         container_id_from_cgroup(&cgroup).map(Value::StringValue)
     );
     assert_eq!(table.exit(pid), Some(resource.key));
+
+    // Read once, without a table: the same resource.
+    let once = read_process(
+        &ProcessTableConfig {
+            command_line: true,
+            ..Default::default()
+        },
+        pid,
+    )
+    .unwrap();
+    assert_eq!(once.resource, resource.resource);
+    assert_eq!(once.key, 0);
+}
+
+#[test]
+fn a_pid_that_does_not_run_reads_as_none() {
+    // Above the kernel's pid_max limit (4194304), so never a live pid.
+    assert_eq!(
+        read_process(&ProcessTableConfig::default(), 4_194_305),
+        None
+    );
 }
 
 #[test]

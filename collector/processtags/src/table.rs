@@ -36,6 +36,23 @@ impl Default for ProcessTableConfig {
     }
 }
 
+/// The resource of `pid` read from procfs now, bypassing any table: for
+/// callers that see no exec or exit events and so cannot keep a cache
+/// current. `None` when no such process is running. Its key is 0.
+pub fn read_process(config: &ProcessTableConfig, pid: u32) -> Option<ProcessResource> {
+    let dir = config.proc_root.join(pid.to_string());
+    let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
+    let facts = procfs::read_facts(&config.proc_root, pid, config.command_line);
+    let known = Known {
+        pid,
+        key: 0,
+        comm: comm.trim_end(),
+        exec_filename: None,
+        host_name: &config.host_name,
+    };
+    Some(describe(known, facts))
+}
+
 /// One pid's entry: its resource once resolved, and until then the filename
 /// of the exec that started its current program.
 struct Slot {

@@ -10,6 +10,7 @@ pub fn registry() -> Registry {
             sonde_receiver_influxdb::factory(),
         ],
         processors: vec![
+            sonde_processor_autotag::factory(),
             sonde_processor_batch::factory(),
             sonde_processor_memory_limiter::factory(),
         ],

@@ -77,7 +77,10 @@ fn components_lists_every_built_in() {
             .collect()
     };
     assert_eq!(names("receivers"), vec!["ebpf", "influxdb", "otlp"]);
-    assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
+    assert_eq!(
+        names("processors"),
+        vec!["autotag", "batch", "memory_limiter"]
+    );
     assert_eq!(
         names("exporters"),
         vec!["clickhouse", "debug", "otlp", "otlphttp"]

@@ -141,6 +141,7 @@ async fn every_component_validates_starts_and_stops_twice() {
             "receiver ebpf",
             "receiver influxdb",
             "receiver otlp",
+            "processor autotag",
             "processor batch",
             "processor memory_limiter",
             "exporter clickhouse",

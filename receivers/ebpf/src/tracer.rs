@@ -247,6 +247,12 @@ impl Tracer {
                 if let Some(old) = self.processes.exec(e.task.pid, &e.filename) {
                     self.red.retire(old);
                 }
+                // Read procfs now, while the program surely runs: a short one
+                // is often gone by the time its first exchange is complete, and
+                // then only the exec filename and task name would be known,
+                // not its environment, resolved path or container.
+                self.processes
+                    .resource(e.task.pid, &e.task.comm.to_string_lossy());
             }
             Event::ProcessExit(e) => {
                 if let Some(old) = self.processes.exit(e.task.pid) {

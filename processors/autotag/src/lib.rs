@@ -1,0 +1,83 @@
+//! The autotag processor (`autotag`): puts on data a local process sent over
+//! the network the same resource tags the eBPF receiver gives that process —
+//! `process.pid`, `process.executable.name`, `process.executable.path`,
+//! `container.id`, `host.name`, `service.name` — so that the two correlate.
+//!
+//! The receivers pass on each request's peer address; the processor finds the
+//! local process whose socket has that address ([`sonde_processtags::socket_owner`])
+//! and reads its resource ([`sonde_processtags::read_process`]). Attributes
+//! the sender set are kept.
+//!
+//! * [`config`]: keys and defaults.
+//! * [`lookup`]: the cache, one lookup per address, the timeout.
+//! * [`enrich`]: adding the tags to a payload.
+//! * [`processor`]: the pipeline component.
+
+pub mod config;
+pub mod enrich;
+pub mod lookup;
+pub mod processor;
+
+use std::sync::Arc;
+
+use sonde_api::component::{ConsumerComponent, ProcessorFactory, TypedFactory};
+use sonde_api::{BoxError, CreateSettings, SharedConsumer, Signal, Stability};
+use sonde_processtags::{read_process, socket_owner, ProcessTableConfig};
+
+use crate::config::Config;
+use crate::lookup::{Lookup, Resolve};
+use crate::processor::AutoTag;
+
+pub fn factory() -> Arc<dyn ProcessorFactory> {
+    Arc::new(AutoTagFactory)
+}
+
+struct AutoTagFactory;
+
+impl TypedFactory for AutoTagFactory {
+    type Config = Config;
+    const TYPE_NAME: &'static str = "autotag";
+    const MODULE: &'static str = sonde_api::module_name!();
+}
+
+impl ProcessorFactory for AutoTagFactory {
+    fn stability(&self, _signal: Signal) -> Option<Stability> {
+        Some(Stability::Alpha)
+    }
+
+    fn create(
+        &self,
+        _settings: CreateSettings,
+        config: &serde_yaml::Value,
+        _signal: Signal,
+        next: SharedConsumer,
+    ) -> Result<Arc<dyn ConsumerComponent>, BoxError> {
+        let config: Config = sonde_api::config::decode(config)?;
+        let lookup = Lookup::new(
+            procfs_resolver(&config),
+            config.cache_ttl,
+            config.lookup_timeout,
+        );
+        Ok(Arc::new(AutoTag::new(Arc::new(lookup), next)))
+    }
+}
+
+/// The production lookup: the socket's owner, then its resource, from procfs.
+pub fn procfs_resolver(config: &Config) -> Resolve {
+    let mut tags = ProcessTableConfig {
+        proc_root: config.proc_root.clone(),
+        command_line: config.command_line,
+        ..Default::default()
+    };
+    if !config.host_name.is_empty() {
+        tags.host_name = config.host_name.clone();
+    }
+    Arc::new(move |addr| {
+        let pid = socket_owner(&tags.proc_root, addr)?;
+        let process = read_process(&tags, pid)?;
+        Some(process.resource)
+    })
+}
+
+#[cfg(test)]
+mod tests;

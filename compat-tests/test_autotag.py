@@ -172,3 +172,87 @@ def test_sdk_spans_carry_the_tags_of_the_programs_ebpf_spans(start_sonde, grpc_s
     assert sdk_span.resource["host.name"] == socket.gethostname()
     # The SDK's own service.name stays; the eBPF span names the executable.
     assert sdk_span.resource["service.name"] == "sdk-caller"
+
+
+K8S_SENDER = r"""
+import sys
+import requests
+from requests.adapters import HTTPAdapter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+source, endpoint, name = sys.argv[1], sys.argv[2], sys.argv[3]
+
+class FromAddress(HTTPAdapter):
+    # Sends from `source`, as a pod sends from its pod IP.
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+session = requests.Session()
+session.mount("http://", FromAddress())
+provider = TracerProvider(resource=Resource.create({"service.name": name}))
+provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=endpoint, session=session)))
+with provider.get_tracer("sondetest.k8s").start_as_current_span(name):
+    pass
+provider.shutdown()
+"""
+
+
+def test_pods_get_kubernetes_tags_from_a_watched_api(start_sonde, grpc_sink, tmp_path):
+    from sondetest.k8s import FakeKubernetesApi
+
+    api = FakeKubernetesApi().start()
+    try:
+        ports = Ports()
+        cfg = pipeline(ports, {"otlp": otlp_exporter(grpc_sink.port)},
+                       processors={"autotag": {"kubernetes": {
+                           "auth_type": "kubeConfig",
+                           "filter": {"node_from_env_var": "K8S_NODE_NAME"},
+                           "extract": {"labels": [{"key": "tier"}],
+                                       "annotations": [{"tag_name": "team", "key": "team"}]},
+                       }}})
+        kubeconfig = api.kubeconfig(tmp_path / "kubeconfig")
+        start_sonde(cfg, ports, env={"KUBECONFIG": str(kubeconfig), "K8S_NODE_NAME": "node-a"})
+        endpoint = f"http://127.0.0.1:{ports.http}/v1/traces"
+
+        # web-0 (127.0.0.2) comes from the list and is relabelled by the watch;
+        # report-... (127.0.0.3) only exists through the watch.
+        wait_until(lambda: len([r for r in api.requests if r[1].get("watch")]) >= 1,
+                   timeout=30, what="the pod watch")
+        run_python(K8S_SENDER, "127.0.0.3", endpoint, "report")
+        wait_until(lambda: spans(grpc_sink.snapshot("traces")), timeout=30, what="report's span")
+
+        def tier_of_web():
+            run_python(K8S_SENDER, "127.0.0.2", endpoint, "web")
+            return [s for s in spans(grpc_sink.snapshot("traces"))
+                    if s.name == "web" and s.resource.get("k8s.pod.labels.tier") == "frontend"]
+
+        # The MODIFIED event may land after the first span: a new lookup each time.
+        wait_until(tier_of_web, timeout=30, what="web-0's span with the watched label")
+    finally:
+        api.stop()
+
+    by_name = {s.name: s for s in spans(grpc_sink.snapshot("traces"))}
+    k8s = lambda span: {k: v for k, v in span.resource.items() if k.startswith("k8s.") or k == "team"}
+    assert k8s(by_name["report"]) == {
+        "k8s.namespace.name": "batch",
+        "k8s.pod.name": "report-29150000-abcde",
+        "k8s.pod.uid": "8d9e0f1a-4444-4555-8666-777788889999",
+        "k8s.pod.start_time": "2026-11-26T09:00:00Z",
+        "k8s.node.name": "node-a",
+    }
+    assert k8s(by_name["web"]) == {
+        "k8s.namespace.name": "shop",
+        "k8s.pod.name": "web-0",
+        "k8s.pod.uid": "7c8d9e0f-3333-4444-8555-666677778888",
+        "k8s.pod.start_time": "2026-11-21T12:30:00Z",
+        "k8s.node.name": "node-a",
+        "k8s.pod.labels.tier": "frontend",
+    }
+    # What sonde asked: this node's pods only, with the kubeconfig's token.
+    path, query, auth = api.requests[0]
+    assert (path, query.get("fieldSelector"), auth) == (
+        "/api/v1/pods", "spec.nodeName=node-a", "Bearer recorded-token")

@@ -7,6 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sonde_api::config::{ComponentConfig, ConfigError};
 
+use crate::kubernetes::config::KubernetesConfig;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -24,6 +26,10 @@ pub struct Config {
     /// untagged and the lookup finishes in the background for the next request.
     #[serde(with = "sonde_api::config::duration")]
     pub lookup_timeout: Duration,
+    /// Kubernetes tags from a watched API; off when absent, on with the
+    /// defaults when present but empty (`kubernetes:`).
+    #[serde(deserialize_with = "present_means_on")]
+    pub kubernetes: Option<KubernetesConfig>,
 }
 
 impl Default for Config {
@@ -34,8 +40,16 @@ impl Default for Config {
             command_line: false,
             cache_ttl: Duration::from_secs(60),
             lookup_timeout: Duration::from_millis(200),
+            kubernetes: None,
         }
     }
+}
+
+fn present_means_on<'de, D>(deserializer: D) -> Result<Option<KubernetesConfig>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<KubernetesConfig>::deserialize(deserializer).map(|c| Some(c.unwrap_or_default()))
 }
 
 impl ComponentConfig for Config {
@@ -52,6 +66,9 @@ impl ComponentConfig for Config {
                 "'proc_root' must name a directory",
             ));
         }
-        Ok(())
+        match &self.kubernetes {
+            Some(kubernetes) => kubernetes.validate(&["kubernetes"]),
+            None => Ok(()),
+        }
     }
 }

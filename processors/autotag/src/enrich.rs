@@ -1,14 +1,15 @@
 //! Puts inferred tags on every resource of a payload. The sender knows best:
 //! an attribute it set is never replaced.
 
+use sonde_api::pdata::common::v1::KeyValue;
 use sonde_api::pdata::resource::v1::Resource;
 use sonde_api::Payload;
 
-/// Adds each attribute of `tags` to every resource of `payload` that lacks
+/// Adds each of `tags` to every resource of `payload` that lacks
 /// its key. An encoded payload is decoded first; one that does not decode is
 /// handed back untouched (the receiver proved it decodes, so this does not
 /// happen short of a bug, and losing data would be worse than not tagging it).
-pub fn tag(payload: Payload, tags: &Resource) -> Payload {
+pub fn tag(payload: Payload, tags: &[KeyValue]) -> Payload {
     let mut payload = match payload {
         Payload::Encoded(encoded) => match encoded.decode() {
             Ok(decoded) => decoded,
@@ -40,8 +41,8 @@ pub fn tag(payload: Payload, tags: &Resource) -> Payload {
     payload
 }
 
-fn add_missing(resource: &mut Resource, tags: &Resource) {
-    for tag in &tags.attributes {
+fn add_missing(resource: &mut Resource, tags: &[KeyValue]) {
+    for tag in tags {
         if !resource.attributes.iter().any(|kv| kv.key == tag.key) {
             resource.attributes.push(tag.clone());
         }

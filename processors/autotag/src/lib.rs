@@ -11,20 +11,24 @@
 //! * [`config`]: keys and defaults.
 //! * [`lookup`]: the cache, one lookup per address, the timeout.
 //! * [`enrich`]: adding the tags to a payload.
+//! * [`kubernetes`]: pod tags from a watched Kubernetes API.
 //! * [`processor`]: the pipeline component.
 
 pub mod config;
 pub mod enrich;
+pub mod kubernetes;
 pub mod lookup;
 pub mod processor;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use sonde_api::component::{ConsumerComponent, ProcessorFactory, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, SharedConsumer, Signal, Stability};
 use sonde_processtags::{read_process, socket_owner, ProcessTableConfig};
 
 use crate::config::Config;
+use crate::kubernetes::Kubernetes;
 use crate::lookup::{Lookup, Resolve};
 use crate::processor::AutoTag;
 
@@ -47,7 +51,7 @@ impl ProcessorFactory for AutoTagFactory {
 
     fn create(
         &self,
-        _settings: CreateSettings,
+        settings: CreateSettings,
         config: &serde_yaml::Value,
         _signal: Signal,
         next: SharedConsumer,
@@ -58,7 +62,12 @@ impl ProcessorFactory for AutoTagFactory {
             config.cache_ttl,
             config.lookup_timeout,
         );
-        Ok(Arc::new(AutoTag::new(Arc::new(lookup), next)))
+        // One watch per processor id, shared by the pipelines that list it.
+        let kubernetes = config
+            .kubernetes
+            .clone()
+            .map(|k8s| shared_watch(format!("{}|{k8s:?}", settings.id), || Kubernetes::new(k8s)));
+        Ok(Arc::new(AutoTag::new(Arc::new(lookup), kubernetes, next)))
     }
 }
 
@@ -77,6 +86,20 @@ pub fn procfs_resolver(config: &Config) -> Resolve {
         let process = read_process(&tags, pid)?;
         Some(process.resource)
     })
+}
+
+/// The live watch of `key`, or a new one. Weak, so a config reload that
+/// drops a processor also stops its watch.
+fn shared_watch(key: String, make: impl FnOnce() -> Kubernetes) -> Arc<Kubernetes> {
+    static WATCHES: Mutex<BTreeMap<String, Weak<Kubernetes>>> = Mutex::new(BTreeMap::new());
+    let mut watches = WATCHES.lock().unwrap_or_else(|p| p.into_inner());
+    watches.retain(|_, watch| watch.strong_count() > 0);
+    if let Some(watch) = watches.get(&key).and_then(Weak::upgrade) {
+        return watch;
+    }
+    let watch = Arc::new(make());
+    watches.insert(key, Arc::downgrade(&watch));
+    watch
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ fn sdk_traces() -> Payload {
 
 async fn run(payload: Payload, ctx: Context) -> Payload {
     let sink = Arc::new(Sink::default());
-    let processor = AutoTag::new(lookup(), sink.clone());
+    let processor = AutoTag::new(lookup(), None, sink.clone());
     processor.consume(payload, ctx).await.unwrap();
     let mut got = sink.0.lock().unwrap();
     assert_eq!(got.len(), 1);
@@ -195,5 +195,41 @@ async fn procfs_finds_this_test_behind_a_real_connection() {
     assert_eq!(
         value("process.executable.path"),
         Some(Value::StringValue(exe.to_string_lossy().into_owned()))
+    );
+}
+
+fn decode(yaml: &str) -> Result<Config, String> {
+    let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    sonde_api::config::decode(&value).map_err(|e| e.to_string())
+}
+
+#[test]
+fn config_keys_defaults_and_errors() {
+    let config = decode("cache_ttl: 5s").unwrap();
+    assert_eq!(config.cache_ttl, Duration::from_secs(5));
+    assert_eq!(config.lookup_timeout, Duration::from_millis(200));
+    assert_eq!(config.kubernetes, None);
+    // An empty section turns Kubernetes on with the defaults.
+    let k8s = decode("kubernetes:").unwrap().kubernetes.unwrap();
+    assert_eq!(k8s, crate::kubernetes::config::KubernetesConfig::default());
+    assert_eq!(
+        k8s.extract.metadata,
+        crate::kubernetes::config::DEFAULT_METADATA
+    );
+    assert_eq!(
+        decode("cache_ttl: 0s").unwrap_err(),
+        "cache_ttl: 'cache_ttl' must be greater than zero"
+    );
+    assert_eq!(
+        decode("kubernetes: {extract: {metadata: [k8s.pod.name, k8s.pod.colour]}}").unwrap_err(),
+        "kubernetes::extract::metadata: \"k8s.pod.colour\" is not a supported metadata field"
+    );
+    assert_eq!(
+        decode("kubernetes: {extract: {labels: [{key: app, from: node}]}}").unwrap_err(),
+        "kubernetes::extract::labels::from: \"node\" is not supported: only \"pod\" labels are extracted"
+    );
+    assert_eq!(
+        decode("kubernetes: {auth_type: token}").unwrap_err(),
+        "kubernetes::auth_type: unknown variant `token`, expected one of `none`, `serviceAccount`, `kubeConfig`"
     );
 }

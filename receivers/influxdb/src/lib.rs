@@ -1,13 +1,11 @@
 //! The InfluxDB receiver (`influxdb`): InfluxDB's line protocol over HTTP, as
 //! telegraf and the InfluxDB 1.x and 2.x clients write it, into OTLP metrics.
 //!
-//! Layout: [`config`] (keys and defaults), [`line_protocol`] (the parser, pure),
-//! [`metrics`] (points as OTLP metrics, pure), [`server`] (the endpoints), and here the
-//! factory and the lifecycle.
+//! Layout: [`config`] (keys and defaults), [`server`] (the endpoints), and here the
+//! factory and the lifecycle. The parsing and the conversion are
+//! `sonde-translator-influx`'s, shared with the deepflow receiver.
 
 pub mod config;
-pub mod line_protocol;
-pub mod metrics;
 pub mod server;
 
 use std::net::SocketAddr;
@@ -24,8 +22,8 @@ use sonde_api::{
 use sonde_netconfig::HttpServer;
 
 use crate::config::Config;
-use crate::metrics::SumPatterns;
 use crate::server::{router, AppState};
+use sonde_translator_influx::metrics::SumPatterns;
 
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

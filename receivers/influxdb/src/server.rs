@@ -14,11 +14,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -26,12 +25,13 @@ use sonde_api::intake::Intake;
 use sonde_api::telemetry::Counters;
 use sonde_api::Payload;
 use sonde_netconfig::compression::Compression;
+use sonde_netconfig::http_refusal::{decode_error_status, refusal_status};
+use sonde_translator_influx::line_protocol::Precision;
+use sonde_translator_influx::metrics::SumPatterns;
+use sonde_translator_influx::translate;
 
-use crate::line_protocol::{parse, Precision};
-use crate::metrics::{convert, SumPatterns};
-
-/// Bad lines named in an answer; the rest are counted.
-const LISTED_ERRORS: usize = 10;
+/// The scope of every metric this receiver makes.
+pub const SCOPE_NAME: &str = "sonde/receiver/influxdb";
 
 /// What every request needs.
 pub struct AppState {
@@ -159,26 +159,11 @@ async fn write(
     let body = match Compression::from_header(encoding).and_then(|c| c.decode(body, state.max_body))
     {
         Ok(body) => body,
-        Err(err) => {
-            let status = match err {
-                sonde_netconfig::compression::DecodeError::TooLarge { .. } => {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                }
-                sonde_netconfig::compression::DecodeError::Unsupported(_) => {
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE
-                }
-                _ => StatusCode::BAD_REQUEST,
-            };
-            return error(api, status, &err.to_string());
-        }
+        Err(err) => return error(api, decode_error_status(&err), &err.to_string()),
     };
-    let (points, errors) = parse(&body, precision);
-    let lines = points.len() + errors.len();
-    let points: Vec<_> = points.into_iter().map(|(_, p)| p).collect();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    let converted = convert(&points, &state.sums, now);
+    let batch = translate(&body, precision, &state.sums, SCOPE_NAME);
+    let partial_write = batch.partial_write_message();
+    let converted = batch.metrics;
     if converted.skipped_strings > 0 {
         state
             .dropped
@@ -191,38 +176,16 @@ async fn write(
     if converted.data_points > 0 {
         let payload = Payload::Metrics(converted.request);
         if let Err(err) = state.intake.deliver(payload, Some(peer), Vec::new).await {
-            let (status, retry_after) = if err.is_permanent() {
-                (StatusCode::BAD_REQUEST, None)
-            } else if matches!(err.kind(), sonde_api::consumer::ErrorKind::Throttled) {
-                (StatusCode::TOO_MANY_REQUESTS, err.retry_after())
-            } else {
-                (StatusCode::SERVICE_UNAVAILABLE, err.retry_after())
-            };
+            let (status, retry_after) = refusal_status(&err);
             let mut response = error(api, status, err.message());
-            let seconds = retry_after.map_or(1, |d| d.as_secs().max(1));
-            if status != StatusCode::BAD_REQUEST {
-                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
+            if let Some(value) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             return response;
         }
     }
-    if errors.is_empty() {
-        return StatusCode::NO_CONTENT.into_response();
+    match partial_write {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(message) => error(api, StatusCode::BAD_REQUEST, &message),
     }
-    let mut message = format!(
-        "partial write: {} of {lines} lines did not parse (the others were written): ",
-        errors.len()
-    );
-    let listed: Vec<String> = errors
-        .iter()
-        .take(LISTED_ERRORS)
-        .map(|e| e.to_string())
-        .collect();
-    message.push_str(&listed.join("; "));
-    if errors.len() > LISTED_ERRORS {
-        message.push_str(&format!("; and {} more", errors.len() - LISTED_ERRORS));
-    }
-    error(api, StatusCode::BAD_REQUEST, &message)
 }

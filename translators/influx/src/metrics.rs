@@ -19,9 +19,6 @@ use opentelemetry_proto::tonic::metrics::v1::{
 
 use crate::line_protocol::{FieldValue, Point};
 
-/// The scope of every metric this receiver makes.
-pub const SCOPE_NAME: &str = "sonde/receiver/influxdb";
-
 /// Metric names written as sums: `*` matches any run of characters.
 #[derive(Debug, Clone, Default)]
 pub struct SumPatterns(Vec<String>);
@@ -69,8 +66,9 @@ pub struct Converted {
 }
 
 /// One request: one resource (empty: the sender is known by its address, which the
-/// pipeline carries), one scope, the metrics in order of first appearance.
-pub fn convert(points: &[Point], sums: &SumPatterns, now_nanos: u64) -> Converted {
+/// pipeline carries), one scope named `scope` (the receiver's), the metrics in
+/// order of first appearance.
+pub fn convert(points: &[Point], sums: &SumPatterns, now_nanos: u64, scope: &str) -> Converted {
     let mut metrics: Vec<Metric> = Vec::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut data_points = 0;
@@ -144,7 +142,7 @@ pub fn convert(points: &[Point], sums: &SumPatterns, now_nanos: u64) -> Converte
                 resource: Some(Default::default()),
                 scope_metrics: vec![ScopeMetrics {
                     scope: Some(InstrumentationScope {
-                        name: SCOPE_NAME.into(),
+                        name: scope.into(),
                         version: env!("CARGO_PKG_VERSION").into(),
                         ..Default::default()
                     }),
@@ -179,11 +177,11 @@ mod tests {
                     cpu,host=h2 idle=97 20\n\
                     http,code=200 requests_total=7u,up=true,note=\"x\"\n";
         let sums = SumPatterns::new(&["*_total".into()]);
-        let out = convert(&points(body), &sums, 99);
+        let out = convert(&points(body), &sums, 99, "test/scope");
         assert_eq!(out.data_points, 5);
         assert_eq!(out.skipped_strings, 1);
         let scope = &out.request.resource_metrics[0].scope_metrics[0];
-        assert_eq!(scope.scope.as_ref().unwrap().name, SCOPE_NAME);
+        assert_eq!(scope.scope.as_ref().unwrap().name, "test/scope");
         let names: Vec<&str> = scope.metrics.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(
             names,
@@ -225,7 +223,7 @@ mod tests {
 
     #[test]
     fn nothing_numeric_is_an_empty_request() {
-        let out = convert(&points("m s=\"x\""), &SumPatterns::default(), 1);
+        let out = convert(&points("m s=\"x\""), &SumPatterns::default(), 1, "s");
         assert!(out.request.resource_metrics.is_empty());
         assert_eq!(out.skipped_strings, 1);
     }

@@ -4,6 +4,7 @@
 //! the host as fatal.
 
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::Router;
@@ -59,6 +60,33 @@ impl HttpServer {
         let mut task = self.task;
         if tokio::time::timeout(grace, &mut task).await.is_err() {
             task.abort();
+        }
+    }
+}
+
+/// Where a component keeps its server between `start` and `shutdown`.
+#[derive(Default)]
+pub struct HttpServerSlot(Mutex<Option<HttpServer>>);
+
+impl HttpServerSlot {
+    pub fn set(&self, server: HttpServer) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(server);
+    }
+
+    /// The address of the running server (useful with port 0).
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(HttpServer::addr)
+    }
+
+    /// Stops the server, if one runs (see [`HttpServer::stop`]).
+    pub async fn stop(&self, grace: Duration) {
+        let server = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(server) = server {
+            server.stop(grace).await;
         }
     }
 }

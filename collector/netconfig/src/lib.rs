@@ -10,4 +10,4 @@ pub mod tls;
 
 pub use compression::Compression;
 pub use headers::validate_headers;
-pub use http_server::HttpServer;
+pub use http_server::{HttpServer, HttpServerSlot};

@@ -7,6 +7,7 @@ pub fn registry() -> Registry {
         receivers: vec![
             sonde_receiver_otlp::factory(),
             sonde_receiver_ebpf::factory(),
+            sonde_receiver_deepflow::factory(),
             sonde_receiver_influxdb::factory(),
         ],
         processors: vec![

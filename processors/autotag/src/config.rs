@@ -28,7 +28,10 @@ pub struct Config {
     pub lookup_timeout: Duration,
     /// Kubernetes tags from a watched API; off when absent, on with the
     /// defaults when present but empty (`kubernetes:`).
-    #[serde(deserialize_with = "present_means_on")]
+    #[serde(
+        deserialize_with = "present_means_on",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kubernetes: Option<KubernetesConfig>,
 }
 

@@ -209,6 +209,9 @@ fn config_keys_defaults_and_errors() {
     assert_eq!(config.cache_ttl, Duration::from_secs(5));
     assert_eq!(config.lookup_timeout, Duration::from_millis(200));
     assert_eq!(config.kubernetes, None);
+    // Written back (print-config), an absent section stays absent, not `null` (on).
+    let written = serde_yaml::to_string(&config).unwrap();
+    assert_eq!(decode(&written).unwrap(), config);
     // An empty section turns Kubernetes on with the defaults.
     let k8s = decode("kubernetes:").unwrap().kubernetes.unwrap();
     assert_eq!(k8s, crate::kubernetes::config::KubernetesConfig::default());

@@ -9,7 +9,7 @@ pub mod config;
 pub mod server;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sonde_api::component::{ReceiverFactory, TypedFactory};
@@ -19,7 +19,7 @@ use sonde_api::{
     async_trait, BoxError, ComponentId, CreateSettings, Host, Lifecycle, Signal, SignalConsumers,
     Stability,
 };
-use sonde_netconfig::HttpServer;
+use sonde_netconfig::{HttpServer, HttpServerSlot};
 
 use crate::config::Config;
 use crate::server::{router, AppState};
@@ -61,7 +61,7 @@ pub struct InfluxDbReceiver {
     config: Config,
     settings: CreateSettings,
     consumers: SignalConsumers,
-    server: Mutex<Option<HttpServer>>,
+    server: HttpServerSlot,
 }
 
 impl InfluxDbReceiver {
@@ -71,13 +71,13 @@ impl InfluxDbReceiver {
             config,
             settings,
             consumers,
-            server: Mutex::new(None),
+            server: HttpServerSlot::default(),
         }
     }
 
     /// The address bound by `start` (useful with port 0).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.server.lock().ok()?.as_ref().map(HttpServer::addr)
+        self.server.addr()
     }
 }
 
@@ -108,17 +108,12 @@ impl Lifecycle for InfluxDbReceiver {
         )
         .await?;
         tracing::info!(receiver = %self.id, addr = %server.addr(), "InfluxDB line protocol listening");
-        if let Ok(mut slot) = self.server.lock() {
-            *slot = Some(server);
-        }
+        self.server.set(server);
         Ok(())
     }
 
     async fn shutdown(&self) -> Result<(), BoxError> {
-        let server = self.server.lock().ok().and_then(|mut s| s.take());
-        if let Some(server) = server {
-            server.stop(SHUTDOWN_GRACE).await;
-        }
+        self.server.stop(SHUTDOWN_GRACE).await;
         Ok(())
     }
 }

@@ -1,0 +1,73 @@
+//! The `deepflow` receiver's config. The endpoint defaults to the DeepFlow agent's
+//! integration listener, so senders pointed at an agent need no change.
+
+use serde::{Deserialize, Serialize};
+use sonde_api::config::{ComponentConfig, ConfigError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `host:port` to listen on; 38086 is the DeepFlow agent's integration port.
+    pub endpoint: String,
+    /// Telegraf metric names (`<measurement>_<field>`) written as sums; `*`
+    /// matches any run of characters (`*_total`).
+    pub sums: Vec<String>,
+    /// The largest request body taken, decompressed, in MiB.
+    pub max_request_body_size_mib: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            endpoint: "localhost:38086".into(),
+            sums: Vec::new(),
+            max_request_body_size_mib: 32,
+        }
+    }
+}
+
+impl ComponentConfig for Config {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.endpoint.trim().is_empty() {
+            return Err(ConfigError::new(
+                &["endpoint"],
+                "endpoint must not be empty",
+            ));
+        }
+        if let Some(i) = self.sums.iter().position(|p| p.is_empty()) {
+            return Err(ConfigError::new(
+                &["sums", &i.to_string()],
+                "a pattern must not be empty",
+            ));
+        }
+        if self.max_request_body_size_mib == 0 {
+            return Err(ConfigError::new(
+                &["max_request_body_size_mib"],
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sonde_api::config::decode;
+
+    #[test]
+    fn defaults_and_errors() {
+        let c: Config = decode(&serde_yaml::from_str("{}").unwrap()).unwrap();
+        assert_eq!(c.endpoint, "localhost:38086");
+        assert_eq!(c.max_request_body_size_mib, 32);
+        let err = decode::<Config>(&serde_yaml::from_str("{sums: ['']}").unwrap()).unwrap_err();
+        assert_eq!(err.to_string(), "sums::0: a pattern must not be empty");
+        let err =
+            decode::<Config>(&serde_yaml::from_str("{max_request_body_size_mib: 0}").unwrap())
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "max_request_body_size_mib: must be at least 1"
+        );
+    }
+}

@@ -76,7 +76,10 @@ fn components_lists_every_built_in() {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(names("receivers"), vec!["ebpf", "influxdb", "otlp"]);
+    assert_eq!(
+        names("receivers"),
+        vec!["ebpf", "influxdb", "otlp", "skywalking"]
+    );
     assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
     assert_eq!(
         names("exporters"),
@@ -95,6 +98,15 @@ fn components_lists_every_built_in() {
             influxdb["logs"].as_str()
         ),
         (Some("Undefined"), Some("Alpha"), Some("Undefined"))
+    );
+    let skywalking = &listing["receivers"][3]["stability"];
+    assert_eq!(
+        (
+            skywalking["traces"].as_str(),
+            skywalking["metrics"].as_str(),
+            skywalking["logs"].as_str()
+        ),
+        (Some("Beta"), Some("Undefined"), Some("Undefined"))
     );
     // The eBPF receiver makes traces and metrics; otelcol lists the rest as Undefined.
     let ebpf = &listing["receivers"][0]["stability"];

@@ -58,8 +58,12 @@ fn failing(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// The body, decompressed.
-fn body(state: &HttpState, headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, Response> {
+/// The body, decompressed; or the status and message that refuse it.
+fn body(
+    state: &HttpState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<u8>, (StatusCode, String)> {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok());
@@ -72,7 +76,7 @@ fn body(state: &HttpState, headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, 
                 DecodeError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 DecodeError::Corrupt { .. } => StatusCode::BAD_REQUEST,
             };
-            failing(status, &err.to_string())
+            (status, err.to_string())
         })
 }
 
@@ -84,7 +88,7 @@ async fn segments(
 ) -> Response {
     let bytes = match body(&state, &headers, &bytes) {
         Ok(bytes) => bytes,
-        Err(response) => return response,
+        Err((status, message)) => return failing(status, &message),
     };
     match crate::json::segments(&bytes) {
         Ok(segments) => deliver(&state, &segments, peer).await,
@@ -100,7 +104,7 @@ async fn segment(
 ) -> Response {
     let bytes = match body(&state, &headers, &bytes) {
         Ok(bytes) => bytes,
-        Err(response) => return response,
+        Err((status, message)) => return failing(status, &message),
     };
     match crate::json::segment(&bytes) {
         Ok(segment) => deliver(&state, &[segment], peer).await,
@@ -138,7 +142,7 @@ async fn answer() -> Response {
 async fn logs(State(state): State<Arc<HttpState>>, headers: HeaderMap, bytes: Bytes) -> Response {
     let bytes = match body(&state, &headers, &bytes) {
         Ok(bytes) => bytes,
-        Err(response) => return response,
+        Err((status, message)) => return failing(status, &message),
     };
     // The Python agent posts an array of LogData; only their number matters here.
     let records = match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes) {

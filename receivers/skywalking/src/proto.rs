@@ -192,3 +192,89 @@ impl RefType {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    /// The field numbers, checked against bytes encoded by hand from Tracing.proto.
+    #[test]
+    fn field_numbers_match_the_protocol() {
+        let segment = SegmentObject {
+            trace_id: "t".into(),
+            trace_segment_id: "s".into(),
+            spans: vec![SpanObject {
+                span_id: 1,
+                parent_span_id: -1,
+                start_time: 2,
+                end_time: 3,
+                refs: vec![SegmentReference {
+                    ref_type: 1,
+                    trace_id: "r".into(),
+                    parent_trace_segment_id: "p".into(),
+                    parent_span_id: 4,
+                    parent_service: "a".into(),
+                    parent_service_instance: "b".into(),
+                    parent_endpoint: "c".into(),
+                    network_address_used_at_peer: "d".into(),
+                }],
+                operation_name: "o".into(),
+                peer: "e".into(),
+                span_type: 1,
+                span_layer: 3,
+                component_id: 5,
+                is_error: true,
+                tags: vec![KeyStringValuePair {
+                    key: "k".into(),
+                    value: "v".into(),
+                }],
+                logs: vec![Log {
+                    time: 6,
+                    data: vec![],
+                }],
+                skip_analysis: true,
+            }],
+            service: "x".into(),
+            service_instance: "y".into(),
+            is_size_limited: true,
+        };
+        let reference = [
+            0x08, 1, 0x12, 1, b'r', 0x1a, 1, b'p', 0x20, 4, 0x2a, 1, b'a', 0x32, 1, b'b', 0x3a, 1,
+            b'c', 0x42, 1, b'd',
+        ];
+        let mut span = vec![0x08, 1, 0x10];
+        span.extend([0xff; 9]);
+        span.extend([0x01, 0x18, 2, 0x20, 3, 0x2a, reference.len() as u8]);
+        span.extend(reference);
+        span.extend([
+            0x32, 1, b'o', 0x3a, 1, b'e', 0x40, 1, 0x48, 3, 0x50, 5, 0x58, 1,
+        ]);
+        span.extend([
+            0x62, 6, 0x0a, 1, b'k', 0x12, 1, b'v', 0x6a, 2, 0x08, 6, 0x70, 1,
+        ]);
+        let mut expected = vec![0x0a, 1, b't', 0x12, 1, b's', 0x1a, span.len() as u8];
+        expected.extend(span);
+        expected.extend([0x22, 1, b'x', 0x2a, 1, b'y', 0x30, 1]);
+        assert_eq!(segment.encode_to_vec(), expected);
+        assert_eq!(SegmentObject::decode(expected.as_slice()).unwrap(), segment);
+        let collection = SegmentCollection {
+            segments: vec![segment],
+        };
+        let bytes = collection.encode_to_vec();
+        assert_eq!(bytes[0], 0x0a);
+        assert_eq!(
+            SegmentCollection::decode(bytes.as_slice()).unwrap(),
+            collection
+        );
+    }
+
+    #[test]
+    fn garbage_does_not_decode() {
+        let err = SegmentObject::decode(&b"\x0a\xff\xff garbage"[..]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "failed to decode Protobuf message: SegmentObject.trace_id: buffer underflow"
+        );
+    }
+}

@@ -91,9 +91,13 @@ def config(ports: Ports, grpc_port: int, http_port: int, sink_port: int,
 def sky(start_sonde, grpc_sink):
     ports = Ports()
     grpc_port, http_port = free_port(), free_port()
-    start_sonde(config(ports, grpc_port, http_port, grpc_sink.port), ports,
-                wait_ports=[grpc_port, http_port])
-    return grpc_port, http_port, ports
+    sonde = start_sonde(config(ports, grpc_port, http_port, grpc_sink.port), ports,
+                        wait_ports=[grpc_port, http_port])
+    return grpc_port, http_port, ports, sonde
+
+
+# sonde logs each gRPC method it does not serve once: an agent call it would refuse.
+UNKNOWN_METHOD = "unknown SkyWalking gRPC method"
 
 
 def agent_spans(sink, service: str):
@@ -151,7 +155,7 @@ def check_flask_trace(got, name: str, callee: int):
 
 @pytest.mark.parametrize("protocol", ["grpc", "http"])
 def test_python_agent_flask_trace(sky, grpc_sink, peers, protocol):
-    grpc_port, http_port, ports = sky
+    grpc_port, http_port, ports, sonde = sky
     callee = PythonServer(peers, free_port(), {"/hello.txt": b"hello\n"})
     backend = f"127.0.0.1:{grpc_port if protocol == 'grpc' else http_port}"
     name = f"flask-{protocol}"
@@ -171,6 +175,7 @@ def test_python_agent_flask_trace(sky, grpc_sink, peers, protocol):
                    timeout=30, what="the dropped meters")
     logs = peers.logs()
     assert "UNIMPLEMENTED" not in logs and "StatusCode.UNAVAILABLE" not in logs, logs
+    assert UNKNOWN_METHOD not in sonde.log()
 
 
 def test_python_agent_exit_span_is_the_parent_of_the_ebpf_server_span(
@@ -216,7 +221,7 @@ def test_node_agent_http_server_trace(sky, grpc_sink, peers):
         pytest.fail(f"skywalking-backend-js is not installed in {NODE_MODULES}: "
                     f"npm install --prefix {os.path.dirname(NODE_MODULES)} "
                     "skywalking-backend-js@0.9.0", pytrace=False)
-    grpc_port, _, _ = sky
+    grpc_port, _, _, sonde = sky
     port = free_port()
     script = peers.workdir / "node_app.js"
     script.write_text(NODE_APP)
@@ -239,6 +244,7 @@ def test_node_agent_http_server_trace(sky, grpc_sink, peers):
     assert entry.attrs["http.method"] == "GET"
     assert entry.attrs["http.status_code"] == "200"
     assert "UNIMPLEMENTED" not in peers.logs()
+    assert UNKNOWN_METHOD not in sonde.log()
 
 
 SEGMENT = {
@@ -253,7 +259,7 @@ SEGMENT = {
 
 
 def test_malformed_input_is_refused_while_a_good_client_gets_through(sky, grpc_sink):
-    grpc_port, http_port, _ = sky
+    grpc_port, http_port, _, sonde = sky
     base = f"http://127.0.0.1:{http_port}"
     stop = threading.Event()
     good = []
@@ -294,6 +300,7 @@ def test_malformed_input_is_refused_while_a_good_client_gets_through(sky, grpc_s
         with pytest.raises(grpc.RpcError) as caught:
             unknown(b"", timeout=10)
         assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        assert caught.value.details() == "unknown method /skywalking.v3.NoSuchService/call"
         # The same connection still takes a good segment afterwards.
         assert collect(iter([segment_bytes()]), timeout=10) == b""
         channel.close()
@@ -304,6 +311,7 @@ def test_malformed_input_is_refused_while_a_good_client_gets_through(sky, grpc_s
     wait_until(lambda: len(agent_spans(grpc_sink, "good-client")) >= len(good) + 1,
                timeout=30, what="every good segment")
     assert len(agent_spans(grpc_sink, "good-client")) == len(good) + 1
+    assert sonde.log().count(UNKNOWN_METHOD) == 1
 
 
 def segment_bytes() -> bytes:

@@ -17,14 +17,15 @@
 //!   `MeterReportService/collect` and `/collectBatch` (the Python agent's PVM
 //!   metrics), `JVMMetricReportService/collect`, `CLRMetricReportService/collect`,
 //!   `EventService/collect`, `ProfileTask/collectSnapshot`.
-//! * Any other path is `Unimplemented`.
+//! * Any other path is `Unimplemented`, and logged once (as a warning) per path.
 
 mod codec;
 mod methods;
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use sonde_api::intake::Intake;
@@ -83,7 +84,29 @@ fn method(path: &str) -> Option<Method> {
 
 /// Routes every path to its method.
 #[derive(Clone)]
-struct Dispatch(Arc<GrpcState>);
+struct Dispatch(Arc<GrpcState>, Arc<Unknown>);
+
+/// Unknown methods already logged: each is worth one warning (an agent sonde does not
+/// fully serve yet), not one per call. Bounded, since paths come from clients.
+#[derive(Default)]
+struct Unknown(Mutex<HashSet<String>>);
+
+impl Unknown {
+    const MAX: usize = 64;
+
+    fn warn_once(&self, receiver: &str, path: &str) {
+        let Ok(mut seen) = self.0.lock() else {
+            return;
+        };
+        if seen.len() < Self::MAX && seen.insert(path.to_string()) {
+            tracing::warn!(
+                receiver,
+                path,
+                "unknown SkyWalking gRPC method; answered Unimplemented"
+            );
+        }
+    }
+}
 
 impl Service<http::Request<axum::body::Body>> for Dispatch {
     type Response = http::Response<TonicBody>;
@@ -97,6 +120,7 @@ impl Service<http::Request<axum::body::Body>> for Dispatch {
     fn call(&mut self, request: http::Request<axum::body::Body>) -> Self::Future {
         let Some(method) = method(request.uri().path()) else {
             let path = request.uri().path().to_string();
+            self.1.warn_once(&self.0.receiver, &path);
             return Box::pin(async move {
                 Ok(Status::unimplemented(format!("unknown method {path}")).into_http())
             });
@@ -129,7 +153,8 @@ pub async fn serve(
     state: GrpcState,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
-    let router = axum::Router::new().fallback_service(Dispatch(Arc::new(state)));
+    let dispatch = Dispatch(Arc::new(state), Arc::default());
+    let router = axum::Router::new().fallback_service(dispatch);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
         .add_routes(Routes::from(router))

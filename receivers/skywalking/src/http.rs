@@ -7,6 +7,7 @@
 //! * `POST /v3/management/reportProperties` and `/v3/management/keepAlive`: `200 {}`.
 //! * `POST /v3/logs`: `200`, the log records dropped and counted in
 //!   `sonde_receiver_skywalking_dropped_messages{service="log"}`.
+//! * Bodies of 64 KiB or more are decoded on the blocking pool, off the reactor.
 //! * A body that is not such JSON: `400` with serde_json's message (line and column) as
 //!   `{"status":"failing","msg":".."}`, contrib's error shape. A pipeline that refuses:
 //!   `503` (`429` when throttled) with `Retry-After`; a permanent refusal `400`.
@@ -25,7 +26,7 @@ use sonde_api::intake::Intake;
 use sonde_api::telemetry::Counters;
 use sonde_netconfig::compression::{Compression, DecodeError};
 
-use crate::proto::SegmentObject;
+use sonde_api::Payload;
 
 /// What every request needs.
 pub struct HttpState {
@@ -80,20 +81,25 @@ fn body(
         })
 }
 
+/// Bodies at least this large are decompressed, parsed and translated on the blocking
+/// pool, so a big request never holds a runtime thread for long; below it the hop
+/// costs more than it saves.
+const OFF_RUNTIME_BYTES: usize = 64 * 1024;
+
+/// Which endpoint: what its body holds, and the word errors begin with.
+#[derive(Clone, Copy)]
+enum Shape {
+    Array,
+    One,
+}
+
 async fn segments(
     State(state): State<Arc<HttpState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let bytes = match body(&state, &headers, &bytes) {
-        Ok(bytes) => bytes,
-        Err((status, message)) => return failing(status, &message),
-    };
-    match crate::json::segments(&bytes) {
-        Ok(segments) => deliver(&state, &segments, peer).await,
-        Err(err) => failing(StatusCode::BAD_REQUEST, &format!("bad segments: {err}")),
-    }
+    take(state, peer, headers, bytes, Shape::Array).await
 }
 
 async fn segment(
@@ -102,18 +108,48 @@ async fn segment(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let bytes = match body(&state, &headers, &bytes) {
-        Ok(bytes) => bytes,
-        Err((status, message)) => return failing(status, &message),
+    take(state, peer, headers, bytes, Shape::One).await
+}
+
+async fn take(
+    state: Arc<HttpState>,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    bytes: Bytes,
+    shape: Shape,
+) -> Response {
+    let size = bytes.len();
+    let work = {
+        let state = state.clone();
+        move || -> Result<Payload, (StatusCode, String)> {
+            let bytes = body(&state, &headers, &bytes)?;
+            let segments = match shape {
+                Shape::Array => crate::json::segments(&bytes)
+                    .map_err(|err| (StatusCode::BAD_REQUEST, format!("bad segments: {err}")))?,
+                Shape::One => vec![crate::json::segment(&bytes)
+                    .map_err(|err| (StatusCode::BAD_REQUEST, format!("bad segment: {err}")))?],
+            };
+            Ok(crate::translate::payload(&segments))
+        }
     };
-    match crate::json::segment(&bytes) {
-        Ok(segment) => deliver(&state, &[segment], peer).await,
-        Err(err) => failing(StatusCode::BAD_REQUEST, &format!("bad segment: {err}")),
+    let result = if size < OFF_RUNTIME_BYTES {
+        work()
+    } else {
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result,
+            Err(err) => Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("decoding failed: {err}"),
+            )),
+        }
+    };
+    match result {
+        Ok(payload) => deliver(&state, payload, peer).await,
+        Err((status, message)) => failing(status, &message),
     }
 }
 
-async fn deliver(state: &HttpState, segments: &[SegmentObject], peer: SocketAddr) -> Response {
-    let payload = crate::translate::payload(segments);
+async fn deliver(state: &HttpState, payload: Payload, peer: SocketAddr) -> Response {
     let Err(err) = state.intake.deliver(payload, Some(peer), Vec::new).await else {
         return StatusCode::OK.into_response();
     };

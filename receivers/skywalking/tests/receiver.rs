@@ -408,3 +408,26 @@ async fn bad_json_is_400_with_its_position() {
     );
     assert!(r.capture.spans().is_empty());
 }
+
+#[tokio::test]
+async fn a_large_body_is_decoded_off_the_runtime_and_arrives_whole() {
+    let r = start().await;
+    let one = r#"{"traceSegmentId": "56a5e1c519ae4c76a2b8b11d92cead7f", "service": "big",
+                  "spans": [{"operationName": "/big", "parentSpanId": -1}]}"#;
+    let body = format!("[{}]", vec![one; 1000].join(","));
+    assert!(body.len() > 100 * 1024);
+    let (status, _, text) = post(r.http, "/v3/segments", &body).await;
+    assert_eq!((status, text.as_str()), (StatusCode::OK, ""));
+    let spans = r.capture.spans();
+    assert_eq!(spans.len(), 1000);
+    assert!(spans
+        .iter()
+        .all(|(service, names)| service == "big" && names == &["/big"]));
+    // A large bad body still names where it went wrong.
+    let (status, _, text) = post(r.http, "/v3/segments", &body[..body.len() - 1]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        text.contains("bad segments: EOF while parsing a list at line"),
+        "{text}"
+    );
+}

@@ -13,11 +13,8 @@ span, through the `sw8` header the agent sent. Bad JSON and garbage gRPC get 400
 INVALID_ARGUMENT while a good client still gets through.
 """
 
-import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
 
@@ -27,7 +24,7 @@ import requests
 
 from sondetest import metrics
 from sondetest.configs import Ports, otlp_exporter
-from sondetest.ebpf import PYTHON, PythonServer, ebpf_unavailable, peer_env, wait_port
+from sondetest.ebpf import PythonServer, ebpf_unavailable, peer_env, wait_port
 from sondetest.ports import free_port
 from sondetest.telemetry import dump, ebpf_spans, on_port, spans
 from sondetest.wait import wait_until

@@ -5,7 +5,7 @@
 #
 # The Python peers live in a virtualenv outside the clone (SONDE_VENV, default
 # /var/cache/sonde-venv), set up on first use and refreshed when
-# compat-tests/requirements.txt changes.
+# compat-tests/requirements.txt changes; the Node.js peers likewise in SONDE_NPM.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -35,6 +35,17 @@ if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null || true)" != "$want" ]; the
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r compat-tests/requirements.txt
     echo "$want" > "$venv/.requirements.sha256"
 fi
+
+# The Node.js peers (the SkyWalking agent) live outside the clone too (SONDE_NPM,
+# default /var/cache/sonde-npm), installed on first use and when the pin changes.
+npm_dir="${SONDE_NPM:-/var/cache/sonde-npm}"
+npm_want="skywalking-backend-js@0.9.0"
+if command -v npm >/dev/null && [ "$(cat "$npm_dir/.packages" 2>/dev/null || true)" != "$npm_want" ]; then
+    mkdir -p "$npm_dir"
+    npm install --prefix "$npm_dir" --no-audit --no-fund --silent $npm_want
+    echo "$npm_want" > "$npm_dir/.packages"
+fi
+export SONDE_NODE_MODULES="$npm_dir/node_modules"
 
 export SONDE_BIN="${SONDE_BIN:-$CARGO_TARGET_DIR/debug/sonde}"
 exec "$venv/bin/python" -m pytest compat-tests -q "$@"

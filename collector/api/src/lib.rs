@@ -14,6 +14,7 @@ pub mod consumer;
 pub mod intake;
 pub mod pdata;
 pub mod process;
+pub mod skywalking;
 pub mod telemetry;
 
 pub use async_trait::async_trait;

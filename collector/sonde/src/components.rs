@@ -9,6 +9,7 @@ pub fn registry() -> Registry {
             sonde_receiver_ebpf::factory(),
             sonde_receiver_deepflow::factory(),
             sonde_receiver_influxdb::factory(),
+            sonde_receiver_skywalking::factory(),
         ],
         processors: vec![
             sonde_processor_autotag::factory(),

@@ -78,7 +78,7 @@ fn components_lists_every_built_in() {
     };
     assert_eq!(
         names("receivers"),
-        vec!["deepflow", "ebpf", "influxdb", "otlp"]
+        vec!["deepflow", "ebpf", "influxdb", "otlp", "skywalking"]
     );
     assert_eq!(
         names("processors"),
@@ -103,6 +103,7 @@ fn components_lists_every_built_in() {
     assert_eq!(stability("otlp"), ["Stable", "Stable", "Stable"]);
     assert_eq!(stability("influxdb"), ["Undefined", "Alpha", "Undefined"]);
     assert_eq!(stability("deepflow"), ["Alpha", "Alpha", "Undefined"]);
+    assert_eq!(stability("skywalking"), ["Beta", "Undefined", "Undefined"]);
     // The eBPF receiver makes traces and metrics.
     assert_eq!(stability("ebpf"), ["Alpha", "Alpha", "Undefined"]);
 }

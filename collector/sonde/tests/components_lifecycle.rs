@@ -28,6 +28,9 @@ fn config_for(kind: Kind, name: &str, default: serde_yaml::Value) -> serde_yaml:
         }
         (Kind::Receiver, "influxdb") => "endpoint: '127.0.0.1:0'",
         (Kind::Receiver, "deepflow") => "endpoint: '127.0.0.1:0'",
+        (Kind::Receiver, "skywalking") => {
+            "protocols: {grpc: {endpoint: '127.0.0.1:0'}, http: {endpoint: '127.0.0.1:0'}}"
+        }
         (Kind::Exporter, "otlp") => "endpoint: '127.0.0.1:1'\ntls: {insecure: true}",
         (Kind::Exporter, "otlphttp") => "endpoint: 'http://127.0.0.1:1'",
         (Kind::Exporter, "clickhouse") => "endpoint: 'http://127.0.0.1:1'",
@@ -143,6 +146,7 @@ async fn every_component_validates_starts_and_stops_twice() {
             "receiver ebpf",
             "receiver influxdb",
             "receiver otlp",
+            "receiver skywalking",
             "processor autotag",
             "processor batch",
             "processor memory_limiter",

@@ -3,6 +3,7 @@
 //! it lands in the same trace as the SDK or agent spans around it.
 
 use base64::Engine;
+use sonde_api::skywalking;
 
 /// A trace id and the span that sent the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,8 +51,8 @@ fn hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 
 /// `1-<trace id>-<parent segment id>-<parent span id>-...` with base64 text fields
 /// (SkyWalking's cross-process header, v3). Ids map to OTLP ids as
-/// otelcol-contrib's skywalking receiver maps them, so the agent's own spans, sent
-/// there, and these share ids.
+/// otelcol-contrib's skywalking receiver (and sonde's) maps them
+/// ([`sonde_api::skywalking`]), so the agent's own spans and these share ids.
 pub fn sw8(value: &str) -> Option<Parent> {
     let mut parts = value.trim().split('-');
     if parts.next()? != "1" {
@@ -59,13 +60,16 @@ pub fn sw8(value: &str) -> Option<Parent> {
     }
     let trace = base64_text(parts.next()?)?;
     let segment = base64_text(parts.next()?)?;
-    let span: u32 = parts.next()?.parse().ok()?;
-    let trace_id = sw_trace_id(&trace)?;
-    if segment.len() < 32 {
+    let span: i32 = parts.next()?.parse().ok()?;
+    let trace_id = skywalking::trace_id(&trace);
+    // An id that maps to nothing names no trace to join.
+    if segment.len() < 32 || trace_id == [0; 16] {
         return None;
     }
-    let span_id = fold(sw_uuid(&segment, span));
-    Some(Parent { trace_id, span_id })
+    Some(Parent {
+        trace_id,
+        span_id: skywalking::span_id(&segment, span),
+    })
 }
 
 fn base64_text(field: &str) -> Option<String> {
@@ -73,56 +77,6 @@ fn base64_text(field: &str) -> Option<String> {
         .decode(field)
         .ok()?;
     String::from_utf8(bytes).ok()
-}
-
-/// A UUID (`de5980b8-fce3-...`, from most agents) as its 16 bytes; the Java
-/// agent's `<32 hex>.<u32>.<u64>` through [`sw_uuid`].
-fn sw_trace_id(id: &str) -> Option<[u8; 16]> {
-    if id.len() <= 36 {
-        let compact: String = id.chars().filter(|&c| c != '-').collect();
-        return hex(&compact);
-    }
-    Some(sw_uuid(id, 0))
-}
-
-/// The 32 hex digits of `s`, XOR `extra` over the first 4 bytes, and — for the
-/// `<hex>.<mid>.<last>` form — `mid` over the next 4 and `last` over the last 8
-/// (little-endian byte order, as contrib does it).
-fn sw_uuid(s: &str, extra: u32) -> [u8; 16] {
-    let Some(mut uid) = s.get(..32).and_then(hex::<16>) else {
-        return [0; 16];
-    };
-    xor_le(&mut uid[..4], u64::from(extra));
-    if s.len() == 32 {
-        return uid;
-    }
-    let (Some(first), Some(last_dot)) = (s.find('.'), s.rfind('.')) else {
-        return [0; 16];
-    };
-    if first != 32 {
-        return [0; 16];
-    }
-    let (Ok(mid), Ok(last)) = (
-        s[first + 1..last_dot].parse::<i64>(),
-        s[last_dot + 1..].parse::<i64>(),
-    ) else {
-        return [0; 16];
-    };
-    xor_le(&mut uid[4..8], mid as u64);
-    xor_le(&mut uid[8..16], last as u64);
-    uid
-}
-
-fn xor_le(bytes: &mut [u8], mut value: u64) {
-    for b in bytes {
-        *b ^= value as u8;
-        value >>= 8;
-    }
-}
-
-/// The high half XOR the low half: a 16-byte id as a span id.
-fn fold(uid: [u8; 16]) -> [u8; 8] {
-    std::array::from_fn(|i| uid[i] ^ uid[i + 8])
 }
 
 #[cfg(test)]

@@ -65,19 +65,6 @@ fn sw8_with_a_uuid_trace_id_as_the_python_agent_sends() {
 }
 
 #[test]
-fn sw8_with_a_java_agent_trace_id() {
-    let id = "56a5e1c519ae4c76a2b8b11d92cead7f.12.16563474296430001";
-    let mut expected = hex::<16>("56a5e1c519ae4c76a2b8b11d92cead7f").unwrap();
-    for (i, b) in 12u32.to_le_bytes().iter().enumerate() {
-        expected[4 + i] ^= b;
-    }
-    for (i, b) in 16563474296430001u64.to_le_bytes().iter().enumerate() {
-        expected[8 + i] ^= b;
-    }
-    assert_eq!(sw_trace_id(id), Some(expected));
-}
-
-#[test]
 fn sw8_refusals() {
     for bad in [
         "",

@@ -8,6 +8,7 @@ pub fn registry() -> Registry {
             sonde_receiver_otlp::factory(),
             sonde_receiver_ebpf::factory(),
             sonde_receiver_influxdb::factory(),
+            sonde_receiver_prometheusremotewrite::factory(),
         ],
         processors: vec![
             sonde_processor_batch::factory(),

@@ -76,7 +76,10 @@ fn components_lists_every_built_in() {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(names("receivers"), vec!["ebpf", "influxdb", "otlp"]);
+    assert_eq!(
+        names("receivers"),
+        vec!["ebpf", "influxdb", "otlp", "prometheusremotewrite"]
+    );
     assert_eq!(names("processors"), vec!["batch", "memory_limiter"]);
     assert_eq!(
         names("exporters"),
@@ -93,6 +96,15 @@ fn components_lists_every_built_in() {
             influxdb["traces"].as_str(),
             influxdb["metrics"].as_str(),
             influxdb["logs"].as_str()
+        ),
+        (Some("Undefined"), Some("Alpha"), Some("Undefined"))
+    );
+    let prw = &listing["receivers"][3]["stability"];
+    assert_eq!(
+        (
+            prw["traces"].as_str(),
+            prw["metrics"].as_str(),
+            prw["logs"].as_str()
         ),
         (Some("Undefined"), Some("Alpha"), Some("Undefined"))
     );

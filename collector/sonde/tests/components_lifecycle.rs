@@ -26,7 +26,7 @@ fn config_for(kind: Kind, name: &str, default: serde_yaml::Value) -> serde_yaml:
         (Kind::Receiver, "otlp") => {
             "protocols: {grpc: {endpoint: '127.0.0.1:0'}, http: {endpoint: '127.0.0.1:0'}}"
         }
-        (Kind::Receiver, "influxdb") => "endpoint: '127.0.0.1:0'",
+        (Kind::Receiver, "influxdb" | "prometheusremotewrite") => "endpoint: '127.0.0.1:0'",
         (Kind::Exporter, "otlp") => "endpoint: '127.0.0.1:1'\ntls: {insecure: true}",
         (Kind::Exporter, "otlphttp") => "endpoint: 'http://127.0.0.1:1'",
         (Kind::Exporter, "clickhouse") => "endpoint: 'http://127.0.0.1:1'",
@@ -141,6 +141,7 @@ async fn every_component_validates_starts_and_stops_twice() {
             "receiver ebpf",
             "receiver influxdb",
             "receiver otlp",
+            "receiver prometheusremotewrite",
             "processor batch",
             "processor memory_limiter",
             "exporter clickhouse",

@@ -55,6 +55,9 @@ struct Part {
     value: f64,
 }
 
+/// What makes parts one data point: resource, family, other labels, time (ms).
+type GroupKey = (usize, String, Vec<(String, String)>, i64);
+
 /// The parts of one would-be histogram or summary data point.
 struct Group {
     resource: usize,
@@ -149,7 +152,7 @@ pub(crate) fn convert(request: &WriteRequest, options: &Options<'_>) -> Result<T
     let mut resources: Vec<ResourceOut> = Vec::new();
     let mut by_resource: HashMap<(String, String), usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
-    let mut by_group: HashMap<(usize, String, Vec<(String, String)>, i64), usize> = HashMap::new();
+    let mut by_group: HashMap<GroupKey, usize> = HashMap::new();
 
     for (index, (series, (name, le, quantile))) in
         request.timeseries.iter().zip(checked).enumerate()

@@ -57,15 +57,22 @@ impl FamilyTypes {
         self.by_name.is_empty()
     }
 
+    /// True when [`FamilyTypes::remember`] would change something: a caller that
+    /// shares the map checks this under a read lock before taking the write lock.
+    pub fn would_change(&self, name: &str, family: &Family) -> bool {
+        match self.by_name.get(name) {
+            None => self.capacity > 0,
+            Some(known) => (family.declared || !known.declared) && known != family,
+        }
+    }
+
     /// Keeps `family` for `name`; a guessed type does not replace a declared one.
     pub fn remember(&mut self, name: &str, family: Family) {
-        if self.capacity == 0 {
+        if !self.would_change(name, &family) {
             return;
         }
         if let Some(known) = self.by_name.get_mut(name) {
-            if family.declared || !known.declared {
-                *known = family;
-            }
+            *known = family;
             return;
         }
         while self.by_name.len() >= self.capacity {
@@ -103,6 +110,9 @@ mod tests {
     fn bounded_and_declared_wins() {
         let mut types = FamilyTypes::new(2);
         types.remember("a", family(MetricType::Counter, true));
+        assert!(!types.would_change("a", &family(MetricType::Gauge, false)));
+        assert!(!types.would_change("a", &family(MetricType::Counter, true)));
+        assert!(types.would_change("a", &family(MetricType::Gauge, true)));
         types.remember("a", family(MetricType::Gauge, false));
         assert_eq!(types.get("a").map(|f| f.kind), Some(MetricType::Counter));
         types.remember("b", family(MetricType::Gauge, false));
@@ -113,6 +123,7 @@ mod tests {
         assert!(types.get("a").is_none(), "the oldest is forgotten");
         assert_eq!(types.get("c").map(|f| f.kind), Some(MetricType::Histogram));
         let mut none = FamilyTypes::new(0);
+        assert!(!none.would_change("a", &family(MetricType::Counter, true)));
         none.remember("a", family(MetricType::Counter, true));
         assert!(none.is_empty());
     }

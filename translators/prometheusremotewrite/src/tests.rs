@@ -78,8 +78,11 @@ fn find<'a>(t: &'a Translated, name: &str) -> &'a Metric {
         .unwrap_or_else(|| panic!("no metric {name}"))
 }
 
-/// (kind, [(attributes, time, value)]) of a gauge or sum.
-fn numbers(m: &Metric) -> (&'static str, bool, Vec<(Vec<(String, String)>, u64, f64)>) {
+/// (attributes, time, value) of one number data point.
+type Point = (Vec<(String, String)>, u64, f64);
+
+/// (kind, monotonic, points) of a gauge or sum.
+fn numbers(m: &Metric) -> (&'static str, bool, Vec<Point>) {
     let (kind, monotonic, points) = match &m.data {
         Some(metric::Data::Gauge(g)) => ("gauge", false, &g.data_points),
         Some(metric::Data::Sum(s)) => {

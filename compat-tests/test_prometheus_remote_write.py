@@ -91,6 +91,8 @@ def sonde_config(ports: Ports, port: int, sink_port: int) -> dict:
 
 @pytest.fixture
 def receiver(start_sonde, grpc_sink):
+    if PROMETHEUS is None:
+        pytest.skip("no prometheus binary (apt-get install prometheus; CI installs it)")
     ports = Ports()
     port = free_port()
     start_sonde(sonde_config(ports, port, grpc_sink.port), ports, wait_ports=[port])
@@ -98,8 +100,6 @@ def receiver(start_sonde, grpc_sink):
 
 
 def start_prometheus(peers, tmp_path, receiver_port: int) -> int:
-    if PROMETHEUS is None:
-        pytest.skip("no prometheus binary (apt-get install prometheus; CI installs it)")
     target = free_port()
     PythonServer(peers, target, {"/metrics": EXPOSITION})
     config = tmp_path / "prometheus.yml"

@@ -31,7 +31,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use crate::classify::{classify, shows, Lookup, Shape};
 use crate::error::{show_series, Error};
 use crate::families::Family;
-use crate::proto::{MetricType, WriteRequest};
+use crate::proto::{Label, MetricType, WriteRequest};
 use crate::{Options, Translated};
 
 /// The bit pattern Prometheus writes as a staleness marker (a NaN no arithmetic
@@ -105,14 +105,14 @@ pub(crate) fn convert(request: &WriteRequest, options: &Options<'_>) -> Result<T
     for (index, series) in request.timeseries.iter().enumerate() {
         let mut name = None;
         let (mut le, mut quantile) = (None, None);
-        for (i, label) in series.labels.iter().enumerate() {
-            if series.labels[..i].iter().any(|l| l.name == label.name) {
-                return Err(Error::DuplicateLabel {
-                    index,
-                    series: show_series(&series.labels),
-                    label: label.name.clone(),
-                });
-            }
+        if let Some(label) = repeated_label(&series.labels) {
+            return Err(Error::DuplicateLabel {
+                index,
+                series: show_series(&series.labels),
+                label: label.to_string(),
+            });
+        }
+        for label in &series.labels {
             match label.name.as_str() {
                 "__name__" => name = Some(label.value.as_str()).filter(|n| !n.is_empty()),
                 "le" => le = Some(label.value.as_str()),
@@ -316,6 +316,19 @@ pub(crate) fn convert(request: &WriteRequest, options: &Options<'_>) -> Result<T
             .collect(),
     };
     Ok(out)
+}
+
+/// A label name that appears twice. Prometheus sends labels sorted, so adjacent
+/// names are compared first; unsorted ones are sorted (a sender with many labels must
+/// not cost quadratic time).
+fn repeated_label(labels: &[Label]) -> Option<&str> {
+    let sorted = labels.windows(2).all(|w| w[0].name < w[1].name);
+    if sorted {
+        return None;
+    }
+    let mut names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
 /// `le` and `quantile` values: Prometheus's float syntax, `+Inf` included.

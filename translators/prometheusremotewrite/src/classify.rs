@@ -37,15 +37,18 @@ pub(crate) struct Lookup<'a> {
 }
 
 impl Lookup<'_> {
+    /// The family's type; `unknown` (what Prometheus declares for untyped metrics)
+    /// tells nothing, so the next source is asked.
     pub fn kind(&self, name: &str) -> Option<MetricType> {
-        let known = self.known.and_then(|k| k.get(name));
+        let typed = |f: &&Family| f.kind != MetricType::Unknown;
+        let known = self.known.and_then(|k| k.get(name)).filter(typed);
         self.declared
             .get(name)
+            .filter(typed)
             .or(known.filter(|f| f.declared))
             .map(|f| f.kind)
             .or_else(|| self.shown.get(name).copied())
             .or(known.map(|f| f.kind))
-            .filter(|k| *k != MetricType::Unknown)
     }
 
     /// Help and unit for a metric: its own family's, or its base family's.

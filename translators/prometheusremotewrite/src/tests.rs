@@ -475,6 +475,23 @@ fn metadata_types_series_and_is_remembered() {
     assert_eq!(numbers(find(&out, "latency_sum")).0, "gauge");
 }
 
+#[test]
+fn an_unknown_type_leaves_the_shape_to_the_series() {
+    let mut parts = histogram_series(&[], 5_000);
+    parts.push(series(&[("__name__", "jobs_total"), JOB], &[(4.0, 5_000)]));
+    let out = run(
+        parts,
+        vec![
+            meta("rpc_seconds", MetricType::Unknown, "Latency.", ""),
+            meta("jobs_total", MetricType::Unknown, "", ""),
+        ],
+    );
+    let rpc = find(&out, "rpc_seconds");
+    assert!(matches!(rpc.data, Some(metric::Data::Histogram(_))));
+    assert_eq!(rpc.description, "Latency.");
+    assert_eq!(numbers(find(&out, "jobs_total")).0, "sum");
+}
+
 fn error_of(timeseries: Vec<TimeSeries>) -> String {
     let body = encode(&WriteRequest {
         timeseries,

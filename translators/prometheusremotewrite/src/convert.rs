@@ -22,9 +22,8 @@ use std::collections::HashMap;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric, number_data_point, summary_data_point, AggregationTemporality, Gauge, Histogram,
-    HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary,
-    SummaryDataPoint,
+    metric, number_data_point, AggregationTemporality, Gauge, Histogram, Metric, NumberDataPoint,
+    ResourceMetrics, ScopeMetrics, Sum, Summary,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
@@ -33,6 +32,10 @@ use crate::error::{show_series, Error};
 use crate::families::Family;
 use crate::proto::{Label, MetricType, WriteRequest};
 use crate::{Options, Translated};
+
+mod assemble;
+
+use assemble::{finish_group, Group, GroupKey, Part};
 
 /// The bit pattern Prometheus writes as a staleness marker (a NaN no arithmetic
 /// makes).
@@ -44,32 +47,6 @@ enum Kind {
     Sum,
     Histogram,
     Summary,
-}
-
-/// One part of a histogram or summary data point, as it came.
-#[derive(Debug, Clone)]
-struct Part {
-    name: String,
-    /// `le` or `quantile`, raw and parsed.
-    label: Option<(&'static str, String, f64)>,
-    value: f64,
-}
-
-/// What makes parts one data point: resource, family, other labels, time (ms).
-type GroupKey = (usize, String, Vec<(String, String)>, i64);
-
-/// The parts of one would-be histogram or summary data point.
-struct Group {
-    resource: usize,
-    family: String,
-    attrs: Vec<(String, String)>,
-    time_ms: i64,
-    buckets: Vec<Part>,
-    quantiles: Vec<Part>,
-    sum: Option<Part>,
-    count: Option<Part>,
-    /// A part came twice: the group cannot be trusted whole.
-    repeated: bool,
 }
 
 struct ResourceOut {
@@ -377,15 +354,6 @@ fn nanos(ms: i64) -> u64 {
     u64::try_from(ms).unwrap_or(0).saturating_mul(1_000_000)
 }
 
-/// A count as OTLP wants it: whole, not negative.
-fn whole(value: f64) -> u64 {
-    if value.is_nan() || value <= 0.0 {
-        0
-    } else {
-        value.round() as u64
-    }
-}
-
 fn number_point(attrs: &[(String, String)], time_ms: i64, value: f64) -> NumberDataPoint {
     NumberDataPoint {
         attributes: attributes(attrs),
@@ -437,123 +405,4 @@ fn push_number(metric: &mut Metric, point: NumberDataPoint) {
         Some(metric::Data::Sum(s)) => s.data_points.push(point),
         _ => {}
     }
-}
-
-/// Emits a group whole when it is, else its parts; returns the data points made.
-fn finish_group(group: Group, resource: &mut ResourceOut, types: &Lookup<'_>) -> usize {
-    let time = nanos(group.time_ms);
-    if let Some(point) = whole_histogram(&group) {
-        if let Some(metric::Data::Histogram(h)) =
-            &mut metric_of(resource, &group.family, Kind::Histogram, types).data
-        {
-            h.data_points.push(point);
-        }
-        return 1;
-    }
-    if let (Some(sum), Some(count), true, false) = (
-        &group.sum,
-        &group.count,
-        group.buckets.is_empty(),
-        group.repeated,
-    ) {
-        let mut quantiles: Vec<(f64, f64)> = group
-            .quantiles
-            .iter()
-            .filter_map(|p| p.label.as_ref().map(|(_, _, q)| (*q, p.value)))
-            .collect();
-        quantiles.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let distinct = quantiles.windows(2).all(|w| w[0].0 != w[1].0);
-        let is_summary =
-            !quantiles.is_empty() || types.kind(&group.family) == Some(MetricType::Summary);
-        if distinct && is_summary {
-            let point = SummaryDataPoint {
-                attributes: attributes(&group.attrs),
-                time_unix_nano: time,
-                count: whole(count.value),
-                sum: sum.value,
-                quantile_values: quantiles
-                    .into_iter()
-                    .map(|(quantile, value)| summary_data_point::ValueAtQuantile {
-                        quantile,
-                        value,
-                    })
-                    .collect(),
-                ..Default::default()
-            };
-            if let Some(metric::Data::Summary(s)) =
-                &mut metric_of(resource, &group.family, Kind::Summary, types).data
-            {
-                s.data_points.push(point);
-            }
-            return 1;
-        }
-    }
-    // Not whole: the parts as they came.
-    let mut made = 0;
-    let parts = group
-        .buckets
-        .iter()
-        .chain(&group.quantiles)
-        .chain(&group.sum)
-        .chain(&group.count);
-    for part in parts {
-        let mut attrs = group.attrs.clone();
-        let kind = match &part.label {
-            Some((key, raw, _)) => {
-                attrs.push((key.to_string(), raw.clone()));
-                attrs.sort();
-                if *key == "quantile" {
-                    Kind::Gauge
-                } else {
-                    Kind::Sum
-                }
-            }
-            None => Kind::Sum,
-        };
-        let metric = metric_of(resource, &part.name, kind, types);
-        push_number(metric, number_point(&attrs, group.time_ms, part.value));
-        made += 1;
-    }
-    made
-}
-
-/// The histogram data point of a group that has every part: buckets with `+Inf`
-/// and no `le` twice, `_sum`, `_count`, and no quantile.
-fn whole_histogram(group: &Group) -> Option<HistogramDataPoint> {
-    let (sum, count) = (group.sum.as_ref()?, group.count.as_ref()?);
-    if group.repeated || !group.quantiles.is_empty() || group.buckets.is_empty() {
-        return None;
-    }
-    let mut buckets: Vec<(f64, f64)> = group
-        .buckets
-        .iter()
-        .filter_map(|p| p.label.as_ref().map(|(_, _, le)| (*le, p.value)))
-        .collect();
-    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    if buckets.last().map(|b| b.0) != Some(f64::INFINITY)
-        || buckets.windows(2).any(|w| w[0].0 == w[1].0)
-    {
-        return None;
-    }
-    // Prometheus buckets count everything up to their bound; OTLP's count what falls
-    // between two bounds. A bucket below the one before it (an exposition caught
-    // mid-update) counts 0.
-    let mut previous = 0.0;
-    let bucket_counts = buckets
-        .iter()
-        .map(|(_, cumulative)| {
-            let own = whole(cumulative - previous);
-            previous = cumulative.max(previous);
-            own
-        })
-        .collect();
-    Some(HistogramDataPoint {
-        attributes: attributes(&group.attrs),
-        time_unix_nano: nanos(group.time_ms),
-        count: whole(count.value),
-        sum: Some(sum.value),
-        bucket_counts,
-        explicit_bounds: buckets[..buckets.len() - 1].iter().map(|b| b.0).collect(),
-        ..Default::default()
-    })
 }

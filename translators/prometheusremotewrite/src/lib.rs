@@ -11,7 +11,8 @@
 //!
 //! Layout: [`proto`] (the messages), [`families`] (family types remembered across
 //! requests, bounded), `classify` (which shape a series takes), `convert` (series
-//! into OTLP; its module doc says how), [`Error`] (what is wrong, and with which
+//! into OTLP; its module doc says how; `convert::assemble` puts histograms and
+//! summaries back together), [`Error`] (what is wrong, and with which
 //! series).
 
 mod classify;

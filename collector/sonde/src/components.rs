@@ -10,6 +10,7 @@ pub fn registry() -> Registry {
             sonde_receiver_deepflow::factory(),
             sonde_receiver_influxdb::factory(),
             sonde_receiver_skywalking::factory(),
+            sonde_receiver_prometheusremotewrite::factory(),
         ],
         processors: vec![
             sonde_processor_autotag::factory(),

@@ -78,7 +78,14 @@ fn components_lists_every_built_in() {
     };
     assert_eq!(
         names("receivers"),
-        vec!["deepflow", "ebpf", "influxdb", "otlp", "skywalking"]
+        vec![
+            "deepflow",
+            "ebpf",
+            "influxdb",
+            "otlp",
+            "prometheusremotewrite",
+            "skywalking"
+        ]
     );
     assert_eq!(
         names("processors"),
@@ -104,6 +111,10 @@ fn components_lists_every_built_in() {
     assert_eq!(stability("influxdb"), ["Undefined", "Alpha", "Undefined"]);
     assert_eq!(stability("deepflow"), ["Alpha", "Alpha", "Undefined"]);
     assert_eq!(stability("skywalking"), ["Beta", "Undefined", "Undefined"]);
+    assert_eq!(
+        stability("prometheusremotewrite"),
+        ["Undefined", "Alpha", "Undefined"]
+    );
     // The eBPF receiver makes traces and metrics.
     assert_eq!(stability("ebpf"), ["Alpha", "Alpha", "Undefined"]);
 }

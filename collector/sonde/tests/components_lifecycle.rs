@@ -26,8 +26,9 @@ fn config_for(kind: Kind, name: &str, default: serde_yaml::Value) -> serde_yaml:
         (Kind::Receiver, "otlp") => {
             "protocols: {grpc: {endpoint: '127.0.0.1:0'}, http: {endpoint: '127.0.0.1:0'}}"
         }
-        (Kind::Receiver, "influxdb") => "endpoint: '127.0.0.1:0'",
-        (Kind::Receiver, "deepflow") => "endpoint: '127.0.0.1:0'",
+        (Kind::Receiver, "influxdb" | "deepflow" | "prometheusremotewrite") => {
+            "endpoint: '127.0.0.1:0'"
+        }
         (Kind::Receiver, "skywalking") => {
             "protocols: {grpc: {endpoint: '127.0.0.1:0'}, http: {endpoint: '127.0.0.1:0'}}"
         }
@@ -146,6 +147,7 @@ async fn every_component_validates_starts_and_stops_twice() {
             "receiver ebpf",
             "receiver influxdb",
             "receiver otlp",
+            "receiver prometheusremotewrite",
             "receiver skywalking",
             "processor autotag",
             "processor batch",

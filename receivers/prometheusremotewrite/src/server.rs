@@ -1,0 +1,210 @@
+//! The HTTP side: `POST /api/v1/write`, remote-write 1.0.
+//!
+//! * `Content-Type: application/x-protobuf` (a `proto=` other than
+//!   `prometheus.WriteRequest`, i.e. remote-write 2.0, is refused) and
+//!   `Content-Encoding: snappy`; anything else is 415 with a message.
+//! * 204 when taken. A body that is not snappy, not a `WriteRequest`, or has a series
+//!   without `__name__` or with a bad `le` / `quantile`: 400 naming the reason and the
+//!   series (Prometheus drops a batch on 4xx and does not resend it). Too large: 413.
+//! * A pipeline that refuses: 503 with `Retry-After`, so Prometheus sends again; a
+//!   throttled pipeline (the memory limiter, a full queue) too, not 429, because
+//!   Prometheus 2.x resends on 429 only with `retry_on_http_429`. A permanent
+//!   refusal is 400.
+//! * The translation runs off the reactor: a large body does not stall other clients.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use sonde_api::intake::Intake;
+use sonde_api::telemetry::Counters;
+use sonde_api::Payload;
+use sonde_translator_prometheusremotewrite::{translate, FamilyTypes, Options, Translated};
+
+/// The scope of every metric this receiver makes.
+pub const SCOPE_NAME: &str = "sonde/receiver/prometheusremotewrite";
+
+/// What every request needs.
+pub struct AppState {
+    pub intake: Intake,
+    /// Family types from earlier requests (Prometheus sends metadata on its own).
+    pub families: Arc<RwLock<FamilyTypes>>,
+    pub max_body: usize,
+    /// Samples older than this are dropped; zero keeps all.
+    pub time_threshold: Duration,
+    /// `sonde_receiver_prometheusremotewrite_dropped_samples`, by reason.
+    pub dropped: Counters,
+    pub receiver: String,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.max_body;
+    Router::new()
+        .route("/api/v1/write", post(write))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}
+
+/// Remote-write 1.0 or a 415 saying what is wrong.
+fn check_headers(headers: &HeaderMap) -> Result<(), String> {
+    let text = |name| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("(not text)"))
+    };
+    let Some(content_type) = text(header::CONTENT_TYPE) else {
+        return Err("Content-Type is required: application/x-protobuf".into());
+    };
+    let mut parts = content_type.split(';');
+    let media = parts.next().unwrap_or_default().trim();
+    if !media.eq_ignore_ascii_case("application/x-protobuf") {
+        return Err(format!(
+            "unsupported Content-Type {content_type:?}: remote-write is application/x-protobuf"
+        ));
+    }
+    for param in parts {
+        if let Some((key, value)) = param.split_once('=') {
+            let value = value.trim().trim_matches('"');
+            if key.trim() == "proto" && value != "prometheus.WriteRequest" {
+                return Err(format!(
+                    "unsupported remote-write message {value:?}: this receiver takes \
+                     remote-write 1.0 (prometheus.WriteRequest)"
+                ));
+            }
+        }
+    }
+    match text(header::CONTENT_ENCODING) {
+        Some(e) if e.trim().eq_ignore_ascii_case("snappy") => Ok(()),
+        Some(e) => Err(format!(
+            "unsupported Content-Encoding {e:?}: remote-write bodies are snappy"
+        )),
+        None => Err("Content-Encoding is required: snappy".into()),
+    }
+}
+
+async fn write(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(message) = check_headers(&headers) {
+        tracing::debug!(%peer, %message, "remote-write request refused");
+        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message);
+    }
+    let translated = match translate_off_reactor(&state, body).await {
+        Ok(translated) => translated,
+        Err(response) => return response,
+    };
+    count_dropped(&state, &translated);
+    remember(&state.families, &translated);
+    if translated.data_points == 0 {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let payload = Payload::Metrics(translated.request);
+    match state.intake.deliver(payload, Some(peer), Vec::new).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) if err.is_permanent() => error(StatusCode::BAD_REQUEST, err.message()),
+        Err(err) => {
+            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, err.message());
+            let seconds = err.retry_after().map_or(1, |d| d.as_secs().max(1));
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
+}
+
+async fn translate_off_reactor(state: &AppState, body: Bytes) -> Result<Translated, Response> {
+    let families = state.families.clone();
+    let max_decoded_bytes = state.max_body;
+    let oldest_ms = (!state.time_threshold.is_zero()).then(|| {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let oldest = now.saturating_sub(state.time_threshold);
+        i64::try_from(oldest.as_millis()).unwrap_or(i64::MAX)
+    });
+    let joined = tokio::task::spawn_blocking(move || {
+        let known = families.read().unwrap_or_else(PoisonError::into_inner);
+        let options = Options {
+            max_decoded_bytes,
+            scope_name: SCOPE_NAME,
+            scope_version: env!("CARGO_PKG_VERSION"),
+            known: Some(&known),
+            oldest_ms,
+        };
+        translate(&body, &options)
+    })
+    .await;
+    match joined {
+        Ok(Ok(translated)) => Ok(translated),
+        Ok(Err(err)) => {
+            tracing::debug!(error = %err, "remote-write body refused");
+            let status = if err.is_too_large() {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            Err(error(status, &err.to_string()))
+        }
+        Err(join) => {
+            tracing::error!(error = %join, "remote-write translation failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the translation of this request failed",
+            ))
+        }
+    }
+}
+
+fn count_dropped(state: &AppState, translated: &Translated) {
+    for (reason, n) in [
+        ("stale_marker", translated.dropped_stale),
+        ("too_old", translated.dropped_too_old),
+        ("native_histogram", translated.dropped_native_histograms),
+    ] {
+        if n > 0 {
+            state
+                .dropped
+                .get_or_create(&vec![
+                    ("receiver", state.receiver.clone()),
+                    ("reason", reason.to_string()),
+                ])
+                .inc_by(n as u64);
+        }
+    }
+}
+
+/// Keeps the families a request taught, taking the write lock only when one is new.
+fn remember(families: &RwLock<FamilyTypes>, translated: &Translated) {
+    let changes = {
+        let known = families.read().unwrap_or_else(PoisonError::into_inner);
+        translated
+            .learned
+            .iter()
+            .any(|(name, family)| known.would_change(name, family))
+    };
+    if changes {
+        families
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remember_all(translated.learned.iter().cloned());
+    }
+}

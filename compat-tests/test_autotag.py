@@ -8,8 +8,8 @@ the `influxdb-client` over line protocol. The last test runs only as root with
 eBPF and compares the SDK's spans with the eBPF spans of the same program.
 """
 
-import json
 import os
+import re
 import socket
 import sys
 
@@ -57,7 +57,6 @@ def container_id_of(pid: int):
     here from the cgroup file so the test holds on either."""
     with open(f"/proc/{pid}/cgroup") as f:
         text = f.read()
-    import re
     for line in text.splitlines():
         found = re.findall(r"([0-9a-f]{64})", line.split(":", 2)[-1])
         if found:

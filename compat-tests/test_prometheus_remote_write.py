@@ -11,7 +11,6 @@ sends on its own gives the metrics their help text. Malformed bodies get 400 and
 message while a good client and Prometheus itself keep being served.
 """
 
-import shutil
 import struct
 import threading
 import time
@@ -21,59 +20,9 @@ import pytest
 import requests
 
 from sondetest.configs import Ports, otlp_exporter
-from sondetest.ebpf import PythonServer, wait_port
+from sondetest.prometheus import PROMETHEUS, start_prometheus
 from sondetest.ports import free_port
 from sondetest.wait import wait_until
-
-PROMETHEUS = shutil.which("prometheus")
-
-EXPOSITION = b"""\
-# HELP shop_orders_total Orders placed.
-# TYPE shop_orders_total counter
-shop_orders_total{method="card"} 42
-shop_orders_total{method="cash"} 7
-# HELP shop_queue_depth Orders waiting.
-# TYPE shop_queue_depth gauge
-shop_queue_depth{queue="fast"} 3
-shop_queue_depth{queue="slow"} 11.5
-# HELP shop_request_seconds Request latency.
-# TYPE shop_request_seconds histogram
-shop_request_seconds_bucket{path="/buy",le="0.1"} 4
-shop_request_seconds_bucket{path="/buy",le="0.5"} 9
-shop_request_seconds_bucket{path="/buy",le="+Inf"} 10
-shop_request_seconds_sum{path="/buy"} 2.75
-shop_request_seconds_count{path="/buy"} 10
-# HELP shop_gc_seconds GC pauses.
-# TYPE shop_gc_seconds summary
-shop_gc_seconds{quantile="0.5"} 0.002
-shop_gc_seconds{quantile="0.99"} 0.015
-shop_gc_seconds_sum 0.4
-shop_gc_seconds_count 120
-"""
-
-PROM_CONFIG = """\
-global:
-  scrape_interval: 500ms
-  scrape_timeout: 500ms
-scrape_configs:
-  - job_name: shop/cart
-    static_configs:
-      - targets: ["127.0.0.1:{target}"]
-remote_write:
-  - url: http://127.0.0.1:{receiver}/api/v1/write
-    remote_timeout: 5s
-    queue_config:
-      batch_send_deadline: 200ms
-      max_samples_per_send: 5000
-      min_shards: 1
-      max_shards: 1
-      min_backoff: 50ms
-      max_backoff: 500ms
-    metadata_config:
-      send: true
-      send_interval: 1s
-"""
-
 
 def sonde_config(ports: Ports, port: int, sink_port: int) -> dict:
     return {
@@ -97,19 +46,6 @@ def receiver(start_sonde, grpc_sink):
     port = free_port()
     start_sonde(sonde_config(ports, port, grpc_sink.port), ports, wait_ports=[port])
     return port
-
-
-def start_prometheus(peers, tmp_path, receiver_port: int) -> int:
-    target = free_port()
-    PythonServer(peers, target, {"/metrics": EXPOSITION})
-    config = tmp_path / "prometheus.yml"
-    config.write_text(PROM_CONFIG.format(target=target, receiver=receiver_port))
-    web = free_port()
-    proc = peers.spawn("prometheus", [
-        PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{web}"])
-    wait_port(web, proc, "prometheus", timeout=30)
-    return target
 
 
 def resource_key(rm) -> tuple:

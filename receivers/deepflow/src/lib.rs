@@ -21,9 +21,13 @@ use sonde_api::{
 };
 use sonde_netconfig::{HttpServer, HttpServerSlot};
 use sonde_translator_influx::metrics::SumPatterns;
+use sonde_translator_prometheusremotewrite::SharedFamilies;
 
 use crate::config::Config;
 use crate::server::{router, AppState};
+
+/// Remote-write metric families whose type is remembered across requests.
+const REMEMBERED_FAMILIES: usize = 10_000;
 
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -87,11 +91,16 @@ impl Lifecycle for DeepFlowReceiver {
                 telemetry.receiver(&self.id, "http"),
                 false,
             ),
+            families: SharedFamilies::new(REMEMBERED_FAMILIES),
             sums: SumPatterns::new(&self.config.sums),
             max_body: self.config.max_request_body_size_mib << 20,
             dropped: telemetry.counters(
                 "sonde_receiver_deepflow_dropped_fields",
                 "Fields the deepflow receiver took but made no metric of, by reason",
+            ),
+            dropped_samples: telemetry.counters(
+                "sonde_receiver_deepflow_dropped_samples",
+                "Remote-write samples the deepflow receiver took but made no data point of, by reason",
             ),
             receiver: self.id.to_string(),
         });

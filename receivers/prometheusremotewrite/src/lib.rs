@@ -9,7 +9,7 @@ pub mod config;
 pub mod server;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sonde_api::component::{ReceiverFactory, TypedFactory};
@@ -19,8 +19,8 @@ use sonde_api::{
     async_trait, BoxError, ComponentId, CreateSettings, Host, Lifecycle, Signal, SignalConsumers,
     Stability,
 };
-use sonde_netconfig::HttpServer;
-use sonde_translator_prometheusremotewrite::FamilyTypes;
+use sonde_netconfig::{HttpServer, HttpServerSlot};
+use sonde_translator_prometheusremotewrite::SharedFamilies;
 
 use crate::config::Config;
 use crate::server::{router, AppState};
@@ -63,7 +63,7 @@ pub struct PrometheusRemoteWriteReceiver {
     config: Config,
     settings: CreateSettings,
     consumers: SignalConsumers,
-    server: Mutex<Option<HttpServer>>,
+    server: HttpServerSlot,
 }
 
 impl PrometheusRemoteWriteReceiver {
@@ -73,13 +73,13 @@ impl PrometheusRemoteWriteReceiver {
             config,
             settings,
             consumers,
-            server: Mutex::new(None),
+            server: HttpServerSlot::default(),
         }
     }
 
     /// The address bound by `start` (useful with port 0).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.server.lock().ok()?.as_ref().map(HttpServer::addr)
+        self.server.addr()
     }
 }
 
@@ -93,9 +93,7 @@ impl Lifecycle for PrometheusRemoteWriteReceiver {
                 telemetry.receiver(&self.id, "http"),
                 false,
             ),
-            families: Arc::new(RwLock::new(FamilyTypes::new(
-                self.config.max_remembered_families,
-            ))),
+            families: SharedFamilies::new(self.config.max_remembered_families),
             max_body: self.config.max_request_body_size_mib << 20,
             time_threshold: Duration::from_secs(self.config.time_threshold.saturating_mul(3600)),
             dropped: telemetry.counters(
@@ -113,17 +111,12 @@ impl Lifecycle for PrometheusRemoteWriteReceiver {
         )
         .await?;
         tracing::info!(receiver = %self.id, addr = %server.addr(), "Prometheus remote-write listening");
-        if let Ok(mut slot) = self.server.lock() {
-            *slot = Some(server);
-        }
+        self.server.set(server);
         Ok(())
     }
 
     async fn shutdown(&self) -> Result<(), BoxError> {
-        let server = self.server.lock().ok().and_then(|mut s| s.take());
-        if let Some(server) = server {
-            server.stop(SHUTDOWN_GRACE).await;
-        }
+        self.server.stop(SHUTDOWN_GRACE).await;
         Ok(())
     }
 }

@@ -13,7 +13,7 @@
 //! * The translation runs off the reactor: a large body does not stall other clients.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -25,7 +25,7 @@ use axum::Router;
 use sonde_api::intake::Intake;
 use sonde_api::telemetry::Counters;
 use sonde_api::Payload;
-use sonde_translator_prometheusremotewrite::{translate, FamilyTypes, Options, Translated};
+use sonde_translator_prometheusremotewrite::{check_headers, Options, SharedFamilies, Translated};
 
 /// The scope of every metric this receiver makes.
 pub const SCOPE_NAME: &str = "sonde/receiver/prometheusremotewrite";
@@ -34,7 +34,7 @@ pub const SCOPE_NAME: &str = "sonde/receiver/prometheusremotewrite";
 pub struct AppState {
     pub intake: Intake,
     /// Family types from earlier requests (Prometheus sends metadata on its own).
-    pub families: Arc<RwLock<FamilyTypes>>,
+    pub families: SharedFamilies,
     pub max_body: usize,
     /// Samples older than this are dropped; zero keeps all.
     pub time_threshold: Duration,
@@ -60,50 +60,19 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// Remote-write 1.0 or a 415 saying what is wrong.
-fn check_headers(headers: &HeaderMap) -> Result<(), String> {
-    let text = |name| {
-        headers
-            .get(name)
-            .map(|v| v.to_str().unwrap_or("(not text)"))
-    };
-    let Some(content_type) = text(header::CONTENT_TYPE) else {
-        return Err("Content-Type is required: application/x-protobuf".into());
-    };
-    let mut parts = content_type.split(';');
-    let media = parts.next().unwrap_or_default().trim();
-    if !media.eq_ignore_ascii_case("application/x-protobuf") {
-        return Err(format!(
-            "unsupported Content-Type {content_type:?}: remote-write is application/x-protobuf"
-        ));
-    }
-    for param in parts {
-        if let Some((key, value)) = param.split_once('=') {
-            let value = value.trim().trim_matches('"');
-            if key.trim() == "proto" && value != "prometheus.WriteRequest" {
-                return Err(format!(
-                    "unsupported remote-write message {value:?}: this receiver takes \
-                     remote-write 1.0 (prometheus.WriteRequest)"
-                ));
-            }
-        }
-    }
-    match text(header::CONTENT_ENCODING) {
-        Some(e) if e.trim().eq_ignore_ascii_case("snappy") => Ok(()),
-        Some(e) => Err(format!(
-            "unsupported Content-Encoding {e:?}: remote-write bodies are snappy"
-        )),
-        None => Err("Content-Encoding is required: snappy".into()),
-    }
-}
-
 async fn write(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(message) = check_headers(&headers) {
+    let text = |name| {
+        headers
+            .get(name)
+            .map(|v: &HeaderValue| v.to_str().unwrap_or("(not text)"))
+    };
+    if let Err(message) = check_headers(text(header::CONTENT_TYPE), text(header::CONTENT_ENCODING))
+    {
         tracing::debug!(%peer, %message, "remote-write request refused");
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message);
     }
@@ -112,7 +81,6 @@ async fn write(
         Err(response) => return response,
     };
     count_dropped(&state, &translated);
-    remember(&state.families, &translated);
     if translated.data_points == 0 {
         return StatusCode::NO_CONTENT.into_response();
     }
@@ -131,8 +99,8 @@ async fn write(
     }
 }
 
-async fn translate_off_reactor(state: &AppState, body: Bytes) -> Result<Translated, Response> {
-    let families = state.families.clone();
+async fn translate_off_reactor(state: &Arc<AppState>, body: Bytes) -> Result<Translated, Response> {
+    let state_for_task = Arc::clone(state);
     let max_decoded_bytes = state.max_body;
     let oldest_ms = (!state.time_threshold.is_zero()).then(|| {
         let now = SystemTime::now()
@@ -142,15 +110,14 @@ async fn translate_off_reactor(state: &AppState, body: Bytes) -> Result<Translat
         i64::try_from(oldest.as_millis()).unwrap_or(i64::MAX)
     });
     let joined = tokio::task::spawn_blocking(move || {
-        let known = families.read().unwrap_or_else(PoisonError::into_inner);
         let options = Options {
             max_decoded_bytes,
             scope_name: SCOPE_NAME,
             scope_version: env!("CARGO_PKG_VERSION"),
-            known: Some(&known),
+            known: None,
             oldest_ms,
         };
-        translate(&body, &options)
+        state_for_task.families.translate(&body, options)
     })
     .await;
     match joined {
@@ -175,11 +142,7 @@ async fn translate_off_reactor(state: &AppState, body: Bytes) -> Result<Translat
 }
 
 fn count_dropped(state: &AppState, translated: &Translated) {
-    for (reason, n) in [
-        ("stale_marker", translated.dropped_stale),
-        ("too_old", translated.dropped_too_old),
-        ("native_histogram", translated.dropped_native_histograms),
-    ] {
+    for (reason, n) in translated.dropped() {
         if n > 0 {
             state
                 .dropped
@@ -189,22 +152,5 @@ fn count_dropped(state: &AppState, translated: &Translated) {
                 ])
                 .inc_by(n as u64);
         }
-    }
-}
-
-/// Keeps the families a request taught, taking the write lock only when one is new.
-fn remember(families: &RwLock<FamilyTypes>, translated: &Translated) {
-    let changes = {
-        let known = families.read().unwrap_or_else(PoisonError::into_inner);
-        translated
-            .learned
-            .iter()
-            .any(|(name, family)| known.would_change(name, family))
-    };
-    if changes {
-        families
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remember_all(translated.learned.iter().cloned());
     }
 }

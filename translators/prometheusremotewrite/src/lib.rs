@@ -13,13 +13,15 @@
 //! requests, bounded), `classify` (which shape a series takes), `convert` (series
 //! into OTLP; its module doc says how; `convert::assemble` puts histograms and
 //! summaries back together), [`Error`] (what is wrong, and with which
-//! series).
+//! series), [`session`] (headers, families across requests, drop reasons: what
+//! each receiving endpoint does around the translation).
 
 mod classify;
 mod convert;
 mod error;
 pub mod families;
 pub mod proto;
+pub mod session;
 
 use std::borrow::Cow;
 
@@ -30,6 +32,7 @@ pub use crate::convert::STALE_NAN_BITS;
 pub use crate::error::Error;
 pub use crate::families::{Family, FamilyTypes};
 pub use crate::proto::{MetricType, WriteRequest};
+pub use crate::session::{check_headers, SharedFamilies};
 
 /// The scope of the metrics when the caller names none.
 pub const DEFAULT_SCOPE_NAME: &str = "sonde/translator/prometheusremotewrite";

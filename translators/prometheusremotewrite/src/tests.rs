@@ -618,3 +618,63 @@ fn unsorted_labels_are_checked_for_repeats() {
     let out = run(vec![series(&labels, &[(1.0, 1)])], vec![]);
     assert_eq!(out.data_points, 1);
 }
+
+#[test]
+fn a_session_remembers_what_metadata_taught() {
+    let families = SharedFamilies::new(10);
+    // Metadata alone (Prometheus sends it in requests of its own): no data point.
+    let taught = families
+        .translate(
+            &encode(&WriteRequest {
+                timeseries: vec![],
+                metadata: vec![meta("jobs_done", MetricType::Counter, "", "")],
+            }),
+            Options::default(),
+        )
+        .unwrap();
+    assert_eq!(taught.data_points, 0);
+    assert_eq!(families.len(), 1);
+    // A later series of that family, without the `_total` suffix, is a counter.
+    let later = families
+        .translate(
+            &encode(&WriteRequest {
+                timeseries: vec![series(
+                    &[("__name__", "jobs_done"), ("job", "j")],
+                    &[(3.0, 5)],
+                )],
+                metadata: vec![],
+            }),
+            Options::default(),
+        )
+        .unwrap();
+    assert_eq!(numbers(find(&later, "jobs_done")).0, "sum");
+    assert_eq!(
+        later.dropped(),
+        [("stale_marker", 0), ("too_old", 0), ("native_histogram", 0)]
+    );
+}
+
+#[test]
+fn remote_write_headers() {
+    let ok = check_headers(Some("application/x-protobuf"), Some("snappy"));
+    assert_eq!(ok, Ok(()));
+    assert_eq!(
+        check_headers(Some("application/x-protobuf;proto=io.prometheus.write.v2.Request"), Some("snappy")),
+        Err("unsupported remote-write message \"io.prometheus.write.v2.Request\": this receiver takes remote-write 1.0 (prometheus.WriteRequest)".into())
+    );
+    assert_eq!(
+        check_headers(Some("text/plain"), Some("snappy")),
+        Err(
+            "unsupported Content-Type \"text/plain\": remote-write is application/x-protobuf"
+                .into()
+        )
+    );
+    assert_eq!(
+        check_headers(Some("application/x-protobuf"), None),
+        Err("Content-Encoding is required: snappy".into())
+    );
+    assert_eq!(
+        check_headers(None, Some("snappy")),
+        Err("Content-Type is required: application/x-protobuf".into())
+    );
+}

@@ -24,6 +24,7 @@
 mod cache;
 mod container;
 mod host;
+mod owners;
 mod procfs;
 mod resource;
 mod service;
@@ -47,6 +48,7 @@ use sonde_api::pdata::resource::v1::Resource;
 
 pub use container::container_id_from_cgroup;
 pub use host::host_name;
+pub use owners::{socket_owners, SocketOwners};
 pub use resource::{
     CONTAINER_ID, HOST_NAME, PROCESS_COMMAND_LINE, PROCESS_EXECUTABLE_NAME,
     PROCESS_EXECUTABLE_PATH, PROCESS_PID, SERVICE_NAME,

@@ -4,8 +4,10 @@
 //! `container.id`, `host.name`, `service.name` — so that the two correlate.
 //!
 //! The receivers pass on each request's peer address; the processor finds the
-//! local process whose socket has that address ([`sonde_processtags::socket_owner`])
-//! and reads its resource ([`sonde_processtags::read_process`]). Attributes
+//! local process whose socket has that address (in the eBPF receiver's
+//! connection table, [`sonde_processtags::socket_owners`], when it saw the
+//! connection, else [`sonde_processtags::socket_owner`] from procfs) and reads
+//! its resource ([`sonde_processtags::read_process`]). Attributes
 //! the sender set are kept.
 //!
 //! * [`config`]: keys and defaults.
@@ -25,7 +27,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use sonde_api::component::{ConsumerComponent, ProcessorFactory, TypedFactory};
 use sonde_api::{BoxError, CreateSettings, SharedConsumer, Signal, Stability};
-use sonde_processtags::{read_process, socket_owner, ProcessTableConfig};
+use sonde_processtags::{read_process, socket_owner, socket_owners, ProcessTableConfig};
 
 use crate::config::Config;
 use crate::kubernetes::Kubernetes;
@@ -82,7 +84,12 @@ pub fn procfs_resolver(config: &Config) -> Resolve {
         tags.host_name = config.host_name.clone();
     }
     Arc::new(move |addr| {
-        let pid = socket_owner(&tags.proc_root, addr)?;
+        // The eBPF receiver's connection table when it runs and saw this
+        // connection (no scan), else the kernel's socket tables.
+        let pid = socket_owners()
+            .owner(addr)
+            .filter(|pid| tags.proc_root.join(pid.to_string()).exists())
+            .or_else(|| socket_owner(&tags.proc_root, addr))?;
         let process = read_process(&tags, pid)?;
         Some(process.resource)
     })

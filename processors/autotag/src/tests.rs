@@ -236,3 +236,37 @@ fn config_keys_defaults_and_errors() {
         "kubernetes::auth_type: unknown variant `token`, expected one of `none`, `serviceAccount`, `kubeConfig`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ebpf_receivers_table_answers_first() {
+    // A connection the eBPF receiver saw: the table names this very process for
+    // an address no socket has, so only the table can have answered.
+    let seen: SocketAddr = "127.0.0.9:1".parse().unwrap();
+    sonde_processtags::socket_owners().connected(seen, std::process::id());
+    let resolve = procfs_resolver(&Config::default());
+    let found = tokio::task::spawn_blocking(move || resolve(seen))
+        .await
+        .unwrap();
+    sonde_processtags::socket_owners().closed(seen);
+    let pid = found
+        .unwrap()
+        .attributes
+        .iter()
+        .find(|kv| kv.key == "process.pid")
+        .cloned();
+    assert_eq!(
+        pid,
+        Some(kv(
+            "process.pid",
+            Value::IntValue(i64::from(std::process::id()))
+        ))
+    );
+    // Once closed, procfs decides: nobody has that address.
+    let resolve = procfs_resolver(&Config::default());
+    assert_eq!(
+        tokio::task::spawn_blocking(move || resolve(seen))
+            .await
+            .unwrap(),
+        None
+    );
+}

@@ -27,7 +27,7 @@ use crate::join::{At, Joiner, JOIN_TTL_NS};
 use crate::red::RedMetrics;
 use crate::reorder::Reorder;
 use crate::span::{delimited_len, http_span, put_bytes, put_len, SpanContext, SpanWriter};
-use sonde_processtags::{ProcessResource, ProcessTable};
+use sonde_processtags::{socket_owners, ProcessResource, ProcessTable};
 
 /// The scope of everything this receiver makes.
 pub const SCOPE_NAME: &str = "sonde.receiver.ebpf";
@@ -238,6 +238,9 @@ impl Tracer {
                 if c.role == Role::Client {
                     self.joiner
                         .connected(c.socket_id, c.task.pid, c.task.tid, c.task.timestamp_ns);
+                    // Who is behind this endpoint, for the autotag processor
+                    // when the connection leads into this collector.
+                    socket_owners().connected(c.tuple.local, c.task.pid);
                 }
             }
             Event::Close(c) => self.close(c.socket_id),
@@ -301,6 +304,9 @@ impl Tracer {
         let Some(mut conn) = self.connections.remove(&socket_id) else {
             return;
         };
+        if conn.role == Some(Role::Client) {
+            socket_owners().closed(conn.tuple.local);
+        }
         let mut events = std::mem::take(&mut self.scratch);
         if let Some(session) = conn.session.as_mut() {
             session.close(|e| events.push(e));

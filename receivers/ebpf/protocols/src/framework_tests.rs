@@ -9,6 +9,7 @@
 
 use memchr::memchr;
 
+use crate::describe::{DescribeContext, Description, Family};
 use crate::pairing::Pending;
 use crate::parse::{Input, Malformed, ParseResult};
 use crate::protocol::{Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step};
@@ -133,6 +134,10 @@ impl ProtocolParser for Toy {
 
     fn request_id(request: &Req) -> u64 {
         request.id
+    }
+
+    fn describe(request: &Req, _: Option<&Resp>, _: DescribeContext<'_>) -> Description {
+        Description::new(Family::Rpc, format!("toy {}", request.id))
     }
 
     fn response_id(response: &Resp) -> u64 {

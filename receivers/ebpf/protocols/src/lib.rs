@@ -34,6 +34,7 @@
 //! assert_eq!((r.path(), x.request_meta.start_ns, x.response_meta.end_ns), ("/users/7", 10, 40));
 //! ```
 
+mod describe;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
@@ -46,6 +47,9 @@ mod segment;
 mod session;
 mod stream;
 
+pub use describe::{
+    Attribute, DescribeContext, DescribeOptions, Description, Family, SpanShape, Value,
+};
 pub use pairing::Pending;
 pub use parse::{Input, Malformed, ParseResult};
 pub use protocol::{

@@ -7,6 +7,7 @@
 //! (`stream.rs`) feeds it bytes and the pairer (`pairing.rs`) turns its
 //! messages into exchanges; neither knows anything about the protocol.
 
+use crate::describe::{DescribeContext, Description};
 use crate::pairing::Pending;
 use crate::parse::{Input, ParseResult};
 
@@ -203,6 +204,15 @@ pub trait ProtocolParser: Default {
     fn target(_request: &Self::Request) -> Option<String> {
         None
     }
+
+    /// The exchange in OpenTelemetry terms (see `describe.rs`). `response`
+    /// is `None` for a request that gets no answer
+    /// ([`ProtocolParser::expects_response`] false).
+    fn describe(
+        request: &Self::Request,
+        response: Option<&Self::Response>,
+        cx: DescribeContext<'_>,
+    ) -> Description;
 }
 
 /// What a request says of the trace it belongs to, as its sender put it:

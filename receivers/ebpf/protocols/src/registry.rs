@@ -8,6 +8,7 @@
 //! [`crate::Session`] to the protocol's engine. Nothing else in the crate
 //! matches on protocols.
 
+use crate::describe::{DescribeContext, Description};
 use crate::protocol::{Direction, Kind, ProtocolParser, Role};
 use crate::segment::Segment;
 use crate::session::{Engine, Event, Limits, Stats};
@@ -92,6 +93,21 @@ macro_rules! protocols {
         impl Request {
             pub fn protocol(&self) -> Protocol {
                 match self { $(Request::$variant(_) => Protocol::$variant,)+ }
+            }
+        }
+
+        impl Request {
+            /// The exchange of this request and `response` in OpenTelemetry
+            /// terms; `None` when `response` is another protocol's.
+            pub fn describe(&self, response: Option<&Response>, cx: DescribeContext<'_>) -> Option<Description> {
+                match (self, response) {
+                    $(
+                        (Request::$variant(q), None) => Some(<$parser as ProtocolParser>::describe(q, None, cx)),
+                        (Request::$variant(q), Some(Response::$variant(r))) => Some(<$parser as ProtocolParser>::describe(q, Some(r), cx)),
+                    )+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
             }
         }
 

@@ -22,6 +22,7 @@ mod tests;
 pub use head::{parse_request, parse_response, Body};
 pub use message::{Header, Method, Request, Response, Version};
 
+use crate::describe::{Attribute, DescribeContext, Description, Family};
 use crate::pairing::Pending;
 use crate::parse::{Input, ParseResult};
 use crate::protocol::{
@@ -263,5 +264,35 @@ impl ProtocolParser for Http1 {
             sw8: text(Header::Sw8),
             request_id: text(Header::XRequestId),
         }
+    }
+
+    fn describe(
+        request: &Request,
+        response: Option<&Response>,
+        cx: DescribeContext<'_>,
+    ) -> Description {
+        let method = request.method.as_str();
+        let mut d = Description::new(Family::Http, method);
+        d.attributes
+            .push(Attribute::str("http.request.method", method));
+        d.attributes
+            .push(Attribute::str("url.path", request.path()));
+        if let Some(version) = request.version {
+            d.attributes
+                .push(Attribute::str("network.protocol.version", version.as_str()));
+        }
+        if let Some(response) = response {
+            let status = response.status;
+            d.attributes
+                .push(Attribute::int("http.response.status_code", status));
+            let failed = match cx.role {
+                Role::Server => status >= 500,
+                Role::Client => status >= 400,
+            };
+            if failed {
+                d.fail(status.to_string());
+            }
+        }
+        d
     }
 }

@@ -2,6 +2,8 @@
 //! pipeline's refusal (otelcol's mapping: retryable 503, throttled 429, both
 //! with `Retry-After`; permanent 400) and a body that would not decompress.
 
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
 use sonde_api::consumer::ErrorKind;
 use sonde_api::ConsumeError;
@@ -18,6 +20,16 @@ pub fn refusal_status(err: &ConsumeError) -> (StatusCode, Option<HeaderValue>) {
     };
     let seconds = err.retry_after().map_or(1, |d| d.as_secs().max(1));
     (status, HeaderValue::from_str(&seconds.to_string()).ok())
+}
+
+/// A plain-text answer: `message` and a newline.
+pub fn text(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
 }
 
 /// The status for a body that could not be decompressed.

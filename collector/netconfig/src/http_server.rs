@@ -69,6 +69,22 @@ impl HttpServer {
 pub struct HttpServerSlot(Mutex<Option<HttpServer>>);
 
 impl HttpServerSlot {
+    /// Starts a server (see [`HttpServer::start`]), says where it listens, and
+    /// keeps it until [`stop`](Self::stop).
+    pub async fn serve(
+        &self,
+        what: &str,
+        id: &ComponentId,
+        host: &Host,
+        endpoint: &str,
+        app: Router,
+    ) -> Result<(), BoxError> {
+        let server = HttpServer::start(what, id, host, endpoint, app).await?;
+        tracing::info!(receiver = %id, addr = %server.addr(), "{what} listening");
+        self.set(server);
+        Ok(())
+    }
+
     pub fn set(&self, server: HttpServer) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(server);
     }
@@ -89,4 +105,26 @@ impl HttpServerSlot {
             server.stop(grace).await;
         }
     }
+}
+
+/// The checks every HTTP receiver makes of its `endpoint` and
+/// `max_request_body_size_mib` keys.
+pub fn validate_http_endpoint(
+    endpoint: &str,
+    max_request_body_size_mib: usize,
+) -> Result<(), sonde_api::config::ConfigError> {
+    use sonde_api::config::ConfigError;
+    if endpoint.trim().is_empty() {
+        return Err(ConfigError::new(
+            &["endpoint"],
+            "endpoint must not be empty",
+        ));
+    }
+    if max_request_body_size_mib == 0 {
+        return Err(ConfigError::new(
+            &["max_request_body_size_mib"],
+            "must be at least 1",
+        ));
+    }
+    Ok(())
 }

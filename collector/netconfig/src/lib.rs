@@ -10,4 +10,4 @@ pub mod tls;
 
 pub use compression::Compression;
 pub use headers::validate_headers;
-pub use http_server::{HttpServer, HttpServerSlot};
+pub use http_server::{validate_http_endpoint, HttpServer, HttpServerSlot};

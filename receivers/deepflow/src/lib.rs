@@ -19,7 +19,7 @@ use sonde_api::{
     async_trait, BoxError, ComponentId, CreateSettings, Host, Lifecycle, Signal, SignalConsumers,
     Stability,
 };
-use sonde_netconfig::{HttpServer, HttpServerSlot};
+use sonde_netconfig::HttpServerSlot;
 use sonde_translator_influx::metrics::SumPatterns;
 use sonde_translator_prometheusremotewrite::SharedFamilies;
 
@@ -104,16 +104,15 @@ impl Lifecycle for DeepFlowReceiver {
             ),
             receiver: self.id.to_string(),
         });
-        let server = HttpServer::start(
-            "DeepFlow integration",
-            &self.id,
-            host,
-            &self.config.endpoint,
-            router(state),
-        )
-        .await?;
-        tracing::info!(receiver = %self.id, addr = %server.addr(), "DeepFlow integration paths listening");
-        self.server.set(server);
+        self.server
+            .serve(
+                "DeepFlow integration",
+                &self.id,
+                host,
+                &self.config.endpoint,
+                router(state),
+            )
+            .await?;
         Ok(())
     }
 

@@ -30,7 +30,7 @@ use sonde_api::intake::Intake;
 use sonde_api::telemetry::Counters;
 use sonde_api::{Payload, Signal};
 use sonde_netconfig::compression::Compression;
-use sonde_netconfig::http_refusal::{decode_error_status, refusal_status};
+use sonde_netconfig::http_refusal::{decode_error_status, refusal_status, text};
 use sonde_translator_influx::line_protocol::Precision;
 use sonde_translator_influx::metrics::SumPatterns;
 use sonde_translator_prometheusremotewrite::{check_headers, Options, SharedFamilies};
@@ -59,15 +59,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/telegraf", post(telegraf))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
-}
-
-fn text(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{message}\n"),
-    )
-        .into_response()
 }
 
 /// The body, decompressed as `Content-Encoding` says.

@@ -29,22 +29,11 @@ impl Default for Config {
 
 impl ComponentConfig for Config {
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.endpoint.trim().is_empty() {
-            return Err(ConfigError::new(
-                &["endpoint"],
-                "endpoint must not be empty",
-            ));
-        }
+        sonde_netconfig::validate_http_endpoint(&self.endpoint, self.max_request_body_size_mib)?;
         if let Some(i) = self.sums.iter().position(|p| p.is_empty()) {
             return Err(ConfigError::new(
                 &["sums", &i.to_string()],
                 "a pattern must not be empty",
-            ));
-        }
-        if self.max_request_body_size_mib == 0 {
-            return Err(ConfigError::new(
-                &["max_request_body_size_mib"],
-                "must be at least 1",
             ));
         }
         Ok(())

@@ -19,7 +19,7 @@ use sonde_api::{
     async_trait, BoxError, ComponentId, CreateSettings, Host, Lifecycle, Signal, SignalConsumers,
     Stability,
 };
-use sonde_netconfig::{HttpServer, HttpServerSlot};
+use sonde_netconfig::HttpServerSlot;
 
 use crate::config::Config;
 use crate::server::{router, AppState};
@@ -99,16 +99,15 @@ impl Lifecycle for InfluxDbReceiver {
             ),
             receiver: self.id.to_string(),
         });
-        let server = HttpServer::start(
-            "InfluxDB",
-            &self.id,
-            host,
-            &self.config.endpoint,
-            router(state),
-        )
-        .await?;
-        tracing::info!(receiver = %self.id, addr = %server.addr(), "InfluxDB line protocol listening");
-        self.server.set(server);
+        self.server
+            .serve(
+                "InfluxDB",
+                &self.id,
+                host,
+                &self.config.endpoint,
+                router(state),
+            )
+            .await?;
         Ok(())
     }
 

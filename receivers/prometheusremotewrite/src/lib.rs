@@ -19,7 +19,7 @@ use sonde_api::{
     async_trait, BoxError, ComponentId, CreateSettings, Host, Lifecycle, Signal, SignalConsumers,
     Stability,
 };
-use sonde_netconfig::{HttpServer, HttpServerSlot};
+use sonde_netconfig::HttpServerSlot;
 use sonde_translator_prometheusremotewrite::SharedFamilies;
 
 use crate::config::Config;
@@ -102,16 +102,15 @@ impl Lifecycle for PrometheusRemoteWriteReceiver {
             ),
             receiver: self.id.to_string(),
         });
-        let server = HttpServer::start(
-            "Prometheus remote-write",
-            &self.id,
-            host,
-            &self.config.endpoint,
-            router(state),
-        )
-        .await?;
-        tracing::info!(receiver = %self.id, addr = %server.addr(), "Prometheus remote-write listening");
-        self.server.set(server);
+        self.server
+            .serve(
+                "Prometheus remote-write",
+                &self.id,
+                host,
+                &self.config.endpoint,
+                router(state),
+            )
+            .await?;
         Ok(())
     }
 

@@ -25,6 +25,7 @@ use axum::Router;
 use sonde_api::intake::Intake;
 use sonde_api::telemetry::Counters;
 use sonde_api::Payload;
+use sonde_netconfig::http_refusal::{refusal_status, text as error};
 use sonde_translator_prometheusremotewrite::{check_headers, Options, SharedFamilies, Translated};
 
 /// The scope of every metric this receiver makes.
@@ -49,15 +50,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/write", post(write))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{message}\n"),
-    )
-        .into_response()
 }
 
 async fn write(
@@ -87,11 +79,16 @@ async fn write(
     let payload = Payload::Metrics(translated.request);
     match state.intake.deliver(payload, Some(peer), Vec::new).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) if err.is_permanent() => error(StatusCode::BAD_REQUEST, err.message()),
         Err(err) => {
-            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, err.message());
-            let seconds = err.retry_after().map_or(1, |d| d.as_secs().max(1));
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            let (status, retry_after) = refusal_status(&err);
+            // Prometheus resends 429 only with `retry_on_http_429`: 503 instead.
+            let status = if status == StatusCode::TOO_MANY_REQUESTS {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                status
+            };
+            let mut response = error(status, err.message());
+            if let Some(value) = retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             response

@@ -121,6 +121,9 @@ SONDE_FILTER_MAP(comm_allow, struct sonde_comm_key);
 SONDE_FILTER_MAP(comm_deny, struct sonde_comm_key);
 SONDE_FILTER_MAP(port_allow, __u16);
 SONDE_FILTER_MAP(port_deny, __u16);
+/* Ports whose connections are L7 whatever their first bytes (the config's
+ * protocols.ports). */
+SONDE_FILTER_MAP(l7_ports, __u16);
 
 /* A data event is built here, not on the 512-byte stack. The payload area is
  * twice the maximum so the verifier can prove offset + length in bounds

@@ -57,11 +57,23 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 	}
 }
 
-/* The protocol the first bytes of a message announce, or SONDE_L7_UNKNOWN. */
-static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len)
+/* The protocol the first bytes of a message announce, or SONDE_L7_UNKNOWN.
+ * direction is the syscall's (SONDE_EGRESS / SONDE_INGRESS). */
+static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 direction)
 {
 	if (detect_http1(head, len))
 		return SONDE_L7_HTTP1;
+	return SONDE_L7_UNKNOWN;
+}
+
+/* SONDE_L7_BY_PORT when either end of sk has a port the config assigns to a
+ * protocol, else SONDE_L7_UNKNOWN. */
+static __always_inline __u8 forced_by_port(struct sock *sk)
+{
+	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (bpf_map_lookup_elem(&l7_ports, &sport) || bpf_map_lookup_elem(&l7_ports, &dport))
+		return SONDE_L7_BY_PORT;
 	return SONDE_L7_UNKNOWN;
 }
 

@@ -58,6 +58,18 @@ enum sonde_syscall {
 enum sonde_l7_protocol {
 	SONDE_L7_UNKNOWN = 0,
 	SONDE_L7_HTTP1 = 1,
+	SONDE_L7_HTTP2 = 2,
+	SONDE_L7_REDIS = 3,
+	SONDE_L7_POSTGRES = 4,
+	SONDE_L7_MYSQL = 5,
+	SONDE_L7_DNS = 6,
+	SONDE_L7_KAFKA = 7,
+	SONDE_L7_MQTT = 8,
+	SONDE_L7_MEMCACHED = 9,
+	SONDE_L7_NATS = 10,
+	SONDE_L7_AMQP = 11,
+	/* A port the config assigns to a protocol (user space parses it as that). */
+	SONDE_L7_BY_PORT = 255,
 };
 
 /* Indexes of the per-CPU `counters` array; user space sums over CPUs. */

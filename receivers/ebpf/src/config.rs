@@ -1,10 +1,12 @@
 //! The `ebpf` receiver's config: what to trace, how much of each payload to copy
 //! out of the kernel, how URLs become routes, and how RED metrics are flushed.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sonde_api::config::{ComponentConfig, ConfigError};
+use sonde_ebpf_protocols::Protocol;
 
 use crate::capture::{CaptureConfig, MAX_COMM_LEN, MAX_FILTER_ENTRIES, MAX_PAYLOAD_SIZE};
 
@@ -25,6 +27,7 @@ pub struct Config {
     /// Size of the kernel-to-user ring buffer.
     pub ring_buffer_size_mib: usize,
     pub http: HttpConfig,
+    pub protocols: ProtocolsConfig,
     pub resource: ResourceConfig,
     pub metrics: MetricsConfig,
     /// How long spans wait to be sent together.
@@ -44,6 +47,7 @@ impl Default for Config {
             exclude_ports: Vec::new(),
             ring_buffer_size_mib: 8,
             http: HttpConfig::default(),
+            protocols: ProtocolsConfig::default(),
             resource: ResourceConfig::default(),
             metrics: MetricsConfig::default(),
             span_flush_interval: Duration::from_millis(200),
@@ -70,6 +74,21 @@ impl Default for HttpConfig {
             max_routes_per_service: 500,
         }
     }
+}
+
+/// Which application protocols are parsed, and how.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProtocolsConfig {
+    /// The protocols parsed, by name (absent: every one sonde knows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<Vec<String>>,
+    /// Ports whose connections are parsed as the named protocol whatever
+    /// their first bytes, e.g. `{redis: [6380]}`.
+    pub ports: BTreeMap<String, Vec<u16>>,
+    /// `db.query.text` as sent, literals included (off: literals become `?`,
+    /// since they carry personal data).
+    pub raw_query_text: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -125,6 +144,7 @@ impl Config {
             comm_deny: self.exclude_processes.clone(),
             port_allow: self.include_ports.clone(),
             port_deny: self.exclude_ports.clone(),
+            l7_ports: self.protocols.ports.values().flatten().copied().collect(),
             self_pid,
             ring_buffer_bytes: self.ring_buffer_size_mib.saturating_mul(1024 * 1024),
             ..CaptureConfig::default()
@@ -162,6 +182,8 @@ impl ComponentConfig for Config {
         check_list_len("exclude_processes", &self.exclude_processes)?;
         check_list_len("include_ports", &self.include_ports)?;
         check_list_len("exclude_ports", &self.exclude_ports)?;
+        let forced: Vec<u16> = self.protocols.ports.values().flatten().copied().collect();
+        check_list_len("protocols.ports", &forced)?;
         for (key, names) in [
             ("include_processes", &self.include_processes),
             ("exclude_processes", &self.exclude_processes),
@@ -201,6 +223,7 @@ impl ComponentConfig for Config {
                 ));
             }
         }
+        self.protocols.validate()?;
         for (key, value) in [
             ("flush_interval", self.metrics.flush_interval),
             ("span_flush_interval", self.span_flush_interval),
@@ -212,6 +235,46 @@ impl ComponentConfig for Config {
                     &[key]
                 };
                 return Err(ConfigError::new(path, "must be greater than 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ProtocolsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let known = || {
+            Protocol::ALL
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for (i, name) in self.enabled.iter().flatten().enumerate() {
+            if Protocol::from_name(name).is_none() {
+                return Err(ConfigError::new(
+                    &["protocols", "enabled", &i.to_string()],
+                    format!("unknown protocol {name:?}; known: {}", known()),
+                ));
+            }
+        }
+        let mut owner: BTreeMap<u16, &str> = BTreeMap::new();
+        for (name, ports) in &self.ports {
+            if Protocol::from_name(name).is_none() {
+                return Err(ConfigError::new(
+                    &["protocols", "ports", name],
+                    format!("unknown protocol {name:?}; known: {}", known()),
+                ));
+            }
+            for &port in ports {
+                if let Some(other) = owner.insert(port, name) {
+                    if other != name {
+                        return Err(ConfigError::new(
+                            &["protocols", "ports", name],
+                            format!("port {port} is also given to {other:?}"),
+                        ));
+                    }
+                }
             }
         }
         Ok(())

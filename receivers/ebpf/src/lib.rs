@@ -15,6 +15,7 @@ pub mod config;
 mod context;
 mod factory;
 mod join;
+mod protocols;
 mod receiver;
 pub mod red;
 mod reorder;

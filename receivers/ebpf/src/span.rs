@@ -15,16 +15,20 @@ use sonde_ebpf_protocols::{Exchange, Request, Response, Role};
 use crate::capture::SocketTuple;
 use crate::clock::Clock;
 use crate::join::SpanIds;
-use crate::red::{RedAttributes, Side};
+use crate::red::{RedAttributes, RedMetric};
 
+mod described;
 mod wire;
+
+pub use described::{described_span, Seen};
 
 use wire::SpanHeader;
 pub use wire::{delimited_len, put_bytes, put_len, SpanWriter};
 
 /// What the RED metrics need of a span written out.
 pub struct Measured {
-    pub side: Side,
+    /// The histogram it lands in.
+    pub side: RedMetric,
     pub red: RedAttributes,
     pub duration_seconds: f64,
 }
@@ -34,7 +38,7 @@ pub struct SpanContext<'a> {
     pub ids: SpanIds,
     /// The connection as the traced process sees it.
     pub tuple: SocketTuple,
-    /// `http.route`, for server spans.
+    /// `http.route`, for HTTP server spans.
     pub route: Option<&'a str>,
     pub capture_query: bool,
     pub clock: Clock,
@@ -52,26 +56,26 @@ pub fn http_span(
         return None;
     };
     let side = match x.role {
-        Role::Server => Side::Server,
-        Role::Client => Side::Client,
+        Role::Server => RedMetric::HttpServer,
+        Role::Client => RedMetric::HttpClient,
     };
-    let (start, end) = match side {
-        Side::Server => (x.request_meta.first_exit_ns, x.response_meta.last_enter_ns),
-        Side::Client => (x.request_meta.start_ns, x.response_meta.end_ns),
+    let (start, end) = match x.role {
+        Role::Server => (x.request_meta.first_exit_ns, x.response_meta.last_enter_ns),
+        Role::Client => (x.request_meta.start_ns, x.response_meta.end_ns),
     };
     let end = end.max(start);
 
     let method = request.method.as_str();
     let status = response.status;
-    let failed = match side {
-        Side::Server => status >= 500,
-        Side::Client => status >= 400,
+    let failed = match x.role {
+        Role::Server => status >= 500,
+        Role::Client => status >= 400,
     };
     let error_type = failed.then(|| status.to_string());
-    let (server_address, server_port) = server_of(request, side, cx.tuple);
-    let route = match side {
-        Side::Server => cx.route,
-        Side::Client => None,
+    let (server_address, server_port) = server_of(request, x.role, cx.tuple);
+    let route = match x.role {
+        Role::Server => cx.route,
+        Role::Client => None,
     };
     let version = request.version.map(|v| v.as_str());
 
@@ -99,7 +103,7 @@ pub fn http_span(
     }
     let peer = cx.tuple.remote;
     let peer_ip = peer.ip().to_string();
-    if side == Side::Server {
+    if x.role == Role::Server {
         w.text("client.address", &peer_ip);
         w.int("client.port", i64::from(peer.port()));
     }
@@ -128,9 +132,9 @@ pub fn http_span(
             span_id: &cx.ids.span_id,
             parent_span_id: cx.ids.parent_span_id.as_ref(),
             name: &name,
-            kind: match side {
-                Side::Server => SpanKind::Server,
-                Side::Client => SpanKind::Client,
+            kind: match x.role {
+                Role::Server => SpanKind::Server,
+                Role::Client => SpanKind::Client,
             } as i32,
             start_unix_nano: cx.clock.to_unix(start),
             end_unix_nano: cx.clock.to_unix(end),
@@ -150,6 +154,7 @@ pub fn http_span(
         server_address,
         server_port,
         protocol_version: version.map(str::to_owned),
+        other: Vec::new(),
     };
     Some(Measured {
         side,
@@ -162,12 +167,12 @@ pub fn http_span(
 /// (what the client asked for), else the server end of the connection.
 fn server_of(
     request: &http1::Request,
-    side: Side,
+    side: Role,
     tuple: SocketTuple,
 ) -> (Option<String>, Option<u16>) {
     let server_end: SocketAddr = match side {
-        Side::Server => tuple.local,
-        Side::Client => tuple.remote,
+        Role::Server => tuple.local,
+        Role::Client => tuple.remote,
     };
     let Some(host) = request
         .header(http1::Header::Host)

@@ -17,17 +17,33 @@ use sonde_api::pdata::common::v1::InstrumentationScope;
 use sonde_api::pdata::ExportMetricsServiceRequest;
 use sonde_ebpf_protocols::route::{RoutePattern, RouteTable};
 use sonde_ebpf_protocols::{
-    detect, Direction as L7Direction, Event as L7Event, Limits, Role as L7Role, Segment, Session,
+    DescribeContext, Direction as L7Direction, Event as L7Event, Exchange, Family, Half, Limits,
+    Request as L7Request, Role as L7Role, Segment, Session, UnpairedReason, Value,
 };
 
 use crate::capture::{Direction, Event, Role, SocketTuple, TcpState};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::join::{At, Joiner, JOIN_TTL_NS};
+use crate::join::{At, Joiner, SpanIds, JOIN_TTL_NS};
+use crate::protocols::ProtocolChoice;
 use crate::red::RedMetrics;
 use crate::reorder::Reorder;
-use crate::span::{delimited_len, http_span, put_bytes, put_len, SpanContext, SpanWriter};
+use crate::span::{
+    delimited_len, described_span, http_span, put_bytes, put_len, Measured, Seen, SpanContext,
+    SpanWriter,
+};
 use sonde_processtags::{socket_owners, ProcessResource, ProcessTable};
+
+/// What a span is made of.
+enum Spanned<'a> {
+    Exchange(&'a Exchange),
+    /// A request that gets no answer by design.
+    OneWay {
+        role: L7Role,
+        request: &'a L7Request,
+        meta: &'a sonde_ebpf_protocols::Meta,
+    },
+}
 
 /// The scope of everything this receiver makes.
 pub const SCOPE_NAME: &str = "sonde.receiver.ebpf";
@@ -75,6 +91,7 @@ pub struct Tracer {
     patterns: Arc<[RoutePattern]>,
     max_routes: usize,
     capture_query: bool,
+    choice: ProtocolChoice,
     red: RedMetrics,
     pending: Pending,
     clock: Clock,
@@ -110,6 +127,7 @@ impl Tracer {
             patterns: patterns.into(),
             max_routes: config.http.max_routes_per_service,
             capture_query: config.http.capture_query,
+            choice: ProtocolChoice::new(&config.protocols),
             red,
             pending: Pending::default(),
             clock,
@@ -288,13 +306,8 @@ impl Tracer {
                 Direction::Egress => L7Direction::Egress,
                 Direction::Ingress => L7Direction::Ingress,
             };
-            let found = detect(payload, l7)?;
-            let local = match conn.role {
-                Some(Role::Client) => L7Role::Client,
-                Some(Role::Server) => L7Role::Server,
-                None => found.local_role(l7),
-            };
-            conn.session = Some(Session::new(found.protocol, local, Limits::default()));
+            let (protocol, local) = self.choice.pick(payload, l7, &conn.tuple, conn.role)?;
+            conn.session = Some(Session::new(protocol, local, Limits::default()));
         }
         Some(conn)
     }
@@ -341,57 +354,124 @@ impl Tracer {
                 }
                 L7Event::Exchange(x) => {
                     let (ids, _) = self.joiner.finish(socket_id, x.request_meta.tcp_seq);
-                    let comm = self
-                        .connections
-                        .get(&socket_id)
-                        .map_or("", |c| c.comm.as_str());
-                    let process = self.processes.resource(pid, comm);
-                    let route = match (x.role, &x.request) {
-                        (L7Role::Server, sonde_ebpf_protocols::Request::Http1(r)) => {
-                            // The service's table, made on its first request only.
-                            if !self.routes.contains_key(&process.service_name) {
-                                let table = RouteTable::new(self.patterns.clone(), self.max_routes);
-                                self.routes.insert(process.service_name.clone(), table);
-                            }
-                            self.routes
-                                .get_mut(&process.service_name)
-                                .map(|table| table.route(r.path()).to_owned())
-                        }
-                        _ => None,
-                    };
-                    let cx = SpanContext {
-                        ids,
-                        tuple,
-                        route: route.as_deref(),
-                        capture_query: self.capture_query,
-                        clock: self.clock,
-                    };
-                    let spans = &mut self
-                        .pending
-                        .by_resource
-                        .entry(process.key)
-                        .or_insert_with(|| (process.clone(), Vec::new()))
-                        .1;
-                    if let Some(m) = http_span(&x, &cx, &mut self.writer, spans) {
-                        let side = m.side;
-                        self.red.record(
-                            process.key,
-                            &process.resource,
-                            side,
-                            m.red,
-                            m.duration_seconds,
-                        );
-                        self.stats.spans += 1;
-                        self.pending.count += 1;
-                    }
+                    self.span(socket_id, ids, Spanned::Exchange(&x));
                 }
                 L7Event::Unpaired(u) => {
                     self.stats.unpaired += 1;
-                    if let sonde_ebpf_protocols::Half::Request(_) = u.message {
-                        self.joiner.finish(socket_id, u.meta.tcp_seq);
+                    if let Half::Request(request) = &u.message {
+                        let (ids, _) = self.joiner.finish(socket_id, u.meta.tcp_seq);
+                        // A request that gets no answer by design (a QoS 0
+                        // publish, a NATS PUB) is a whole operation.
+                        if u.reason == UnpairedReason::OneWay {
+                            self.span(
+                                socket_id,
+                                ids,
+                                Spanned::OneWay {
+                                    role: u.role,
+                                    request,
+                                    meta: &u.meta,
+                                },
+                            );
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Writes the span of an exchange (or one-way request) of `socket_id` and
+    /// records its RED measurement.
+    fn span(&mut self, socket_id: u64, ids: SpanIds, what: Spanned<'_>) {
+        let Some(conn) = self.connections.get(&socket_id) else {
+            return;
+        };
+        let (tuple, pid, connection_role) = (conn.tuple, conn.pid, conn.role);
+        let process = self.processes.resource(pid, &conn.comm.clone());
+        let (role, request) = match &what {
+            Spanned::Exchange(x) => (x.role, &x.request),
+            Spanned::OneWay { role, request, .. } => (*role, *request),
+        };
+        let description = match &what {
+            Spanned::Exchange(x) if matches!(x.request, L7Request::Http1(_)) => None,
+            Spanned::Exchange(x) => x.request.describe(
+                Some(&x.response),
+                DescribeContext {
+                    role,
+                    options: &self.choice.describe,
+                },
+            ),
+            Spanned::OneWay { request, .. } => request.describe(
+                None,
+                DescribeContext {
+                    role,
+                    options: &self.choice.describe,
+                },
+            ),
+        };
+        let path = match (role, request, &description) {
+            (L7Role::Server, L7Request::Http1(r), _) => Some(r.path().to_owned()),
+            (L7Role::Server, _, Some(d)) if d.family == Family::Http => {
+                match d.attribute("url.path") {
+                    Some(Value::Str(path)) => Some(path.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let route = path.map(|path| {
+            // The service's table, made on its first request only.
+            self.routes
+                .entry(process.service_name.clone())
+                .or_insert_with(|| RouteTable::new(self.patterns.clone(), self.max_routes))
+                .route(&path)
+                .to_owned()
+        });
+        let cx = SpanContext {
+            ids,
+            tuple,
+            route: route.as_deref(),
+            capture_query: self.capture_query,
+            clock: self.clock,
+        };
+        let spans = &mut self
+            .pending
+            .by_resource
+            .entry(process.key)
+            .or_insert_with(|| (process.clone(), Vec::new()))
+            .1;
+        let before = spans.len();
+        let measured: Option<Measured> = match (what, description) {
+            (Spanned::Exchange(x), None) => http_span(x, &cx, &mut self.writer, spans),
+            (what, Some(d)) => {
+                let (request_meta, response_meta) = match &what {
+                    Spanned::Exchange(x) => (&x.request_meta, Some(&x.response_meta)),
+                    Spanned::OneWay { meta, .. } => (*meta, None),
+                };
+                let seen = Seen {
+                    role,
+                    connection_role: connection_role.map(|r| match r {
+                        Role::Client => L7Role::Client,
+                        Role::Server => L7Role::Server,
+                    }),
+                    request: request_meta,
+                    response: response_meta,
+                };
+                described_span(d, &seen, &cx, &mut self.writer, spans)
+            }
+            (Spanned::OneWay { .. }, None) => None,
+        };
+        if spans.len() > before {
+            self.stats.spans += 1;
+            self.pending.count += 1;
+        }
+        if let Some(m) = measured {
+            self.red.record(
+                process.key,
+                &process.resource,
+                m.side,
+                m.red,
+                m.duration_seconds,
+            );
         }
     }
 

@@ -31,6 +31,9 @@ pub struct CaptureConfig {
     pub port_allow: Vec<u16>,
     /// Never trace connections with one of these ports at either end.
     pub port_deny: Vec<u16>,
+    /// Connections with one of these ports at either end are L7 whatever
+    /// their first bytes (user space knows which protocol each port speaks).
+    pub l7_ports: Vec<u16>,
     /// The process whose own syscalls are never traced (sonde itself), so
     /// the tracer does not feed on its own output.
     pub self_pid: u32,
@@ -52,6 +55,7 @@ impl Default for CaptureConfig {
             comm_deny: Vec::new(),
             port_allow: Vec::new(),
             port_deny: Vec::new(),
+            l7_ports: Vec::new(),
             self_pid: std::process::id(),
             ring_buffer_bytes: 8 * 1024 * 1024,
             channel_capacity: 16 * 1024,
@@ -76,6 +80,7 @@ impl CaptureConfig {
             ("comm_deny", self.comm_deny.len()),
             ("port_allow", self.port_allow.len()),
             ("port_deny", self.port_deny.len()),
+            ("l7_ports", self.l7_ports.len()),
         ];
         for (name, len) in lists {
             if len > MAX_FILTER_ENTRIES {

@@ -114,10 +114,14 @@ pub enum Syscall {
     Recvmmsg,
 }
 
-/// What the kernel's first-bytes check recognised on the socket.
+/// What the kernel's first-bytes check recognised on the socket. User space
+/// detects again from the payload (the kernel sees 8 bytes, user space more),
+/// so the kernel's verdict is only kept for diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum L7Protocol {
     Http1,
+    /// Another of `enum sonde_l7_protocol`, or a port the config forces.
+    Other(u8),
 }
 
 /// A TCP state (`include/net/tcp_states.h`).
@@ -388,7 +392,8 @@ fn decode_data(record: &[u8]) -> Result<DataEvent, DecodeError> {
         syscall: syscall(raw.syscall).ok_or(unknown("syscall", u32::from(raw.syscall)))?,
         l7_protocol: match u32::from(raw.l7_protocol) {
             raw::SONDE_L7_HTTP1 => L7Protocol::Http1,
-            other => return Err(unknown("l7_protocol", other)),
+            0 => return Err(unknown("l7_protocol", 0)),
+            _ => L7Protocol::Other(raw.l7_protocol),
         },
         bytes: raw.bytes.max(0) as u64,
         tcp_seq: raw.tcp_seq,

@@ -37,6 +37,7 @@ pub(crate) fn load(object: &[u8], config: &CaptureConfig) -> Result<Ebpf, Captur
     )?;
     fill(&mut ebpf, "port_allow", config.port_allow.iter().copied())?;
     fill(&mut ebpf, "port_deny", config.port_deny.iter().copied())?;
+    fill(&mut ebpf, "l7_ports", config.l7_ports.iter().copied())?;
 
     for hook in HOOKS {
         let program_error = |source| CaptureError::Program {

@@ -90,10 +90,26 @@ fn errors_name_the_key() {
             "metrics::flush_interval: must be greater than 0",
         ),
         (
+            "protocols: {enabled: [http1, gopher]}",
+            "protocols::enabled::1: unknown protocol \"gopher\"; known: http1",
+        ),
+        (
+            "protocols: {ports: {gopher: [70]}}",
+            "protocols::ports::gopher: unknown protocol \"gopher\"; known: http1",
+        ),
+        (
             "metrics: {temporality: weekly}",
             "metrics::temporality: unknown variant `weekly`, expected `cumulative` or `delta`",
         ),
     ] {
         assert_eq!(parse(text).unwrap_err(), expected, "{text}");
     }
+}
+
+#[test]
+fn forced_ports_reach_the_kernel_filter() {
+    let config = parse("protocols: {ports: {http1: [8081, 9000]}, raw_query_text: true}").unwrap();
+    assert_eq!(config.capture(1).l7_ports, vec![8081, 9000]);
+    assert!(config.protocols.raw_query_text);
+    assert_eq!(config.protocols.enabled, None);
 }

@@ -1,40 +1,80 @@
-//! Which metric a request lands in ([`Side`]) and the attributes that split
+//! Which metric a request lands in ([`RedMetric`]) and the attributes that split
 //! it into series ([`RedAttributes`]), with their semantic-convention keys.
 
 use sonde_api::pdata::common::v1::{any_value, AnyValue, KeyValue};
+use sonde_ebpf_protocols::{Attribute, Family, Role, Value};
 
-/// The side of the exchange the request was seen from: the process served it
-/// or made it.
+/// The histogram a finished request is recorded in: its protocol family and
+/// the side it was seen from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Side {
-    Server,
-    Client,
+pub enum RedMetric {
+    HttpServer,
+    HttpClient,
+    DbClient,
+    RpcServer,
+    RpcClient,
+    MessagingClient,
+    DnsLookup,
 }
 
-impl Side {
-    pub const ALL: [Side; 2] = [Side::Server, Side::Client];
+impl RedMetric {
+    /// Every metric, in the order a flush lists them.
+    pub const ALL: [RedMetric; 7] = [
+        RedMetric::HttpServer,
+        RedMetric::HttpClient,
+        RedMetric::DbClient,
+        RedMetric::RpcServer,
+        RedMetric::RpcClient,
+        RedMetric::MessagingClient,
+        RedMetric::DnsLookup,
+    ];
 
-    /// The metric this side's requests are recorded in.
+    /// The metric of an exchange of `family` seen from the side that played
+    /// `role`; `None` where the conventions define none (the server side of
+    /// a database or DNS exchange).
+    pub fn of(family: Family, role: Role) -> Option<RedMetric> {
+        Some(match (family, role) {
+            (Family::Http, Role::Server) => RedMetric::HttpServer,
+            (Family::Http, Role::Client) => RedMetric::HttpClient,
+            (Family::Db, Role::Client) => RedMetric::DbClient,
+            (Family::Rpc, Role::Server) => RedMetric::RpcServer,
+            (Family::Rpc, Role::Client) => RedMetric::RpcClient,
+            (Family::Messaging, Role::Client) => RedMetric::MessagingClient,
+            (Family::Dns, Role::Client) => RedMetric::DnsLookup,
+            (Family::Db | Family::Messaging | Family::Dns, Role::Server) => return None,
+        })
+    }
+
+    /// The metric's name in the semantic conventions.
     pub fn metric_name(self) -> &'static str {
         match self {
-            Side::Server => "http.server.request.duration",
-            Side::Client => "http.client.request.duration",
+            RedMetric::HttpServer => "http.server.request.duration",
+            RedMetric::HttpClient => "http.client.request.duration",
+            RedMetric::DbClient => "db.client.operation.duration",
+            RedMetric::RpcServer => "rpc.server.call.duration",
+            RedMetric::RpcClient => "rpc.client.call.duration",
+            RedMetric::MessagingClient => "messaging.client.operation.duration",
+            RedMetric::DnsLookup => "dns.lookup.duration",
         }
     }
 
     /// The metric's description, as the semantic conventions word it.
     pub fn description(self) -> &'static str {
         match self {
-            Side::Server => "Duration of HTTP server requests.",
-            Side::Client => "Duration of HTTP client requests.",
+            RedMetric::HttpServer => "Duration of HTTP server requests.",
+            RedMetric::HttpClient => "Duration of HTTP client requests.",
+            RedMetric::DbClient => "Duration of database client operations.",
+            RedMetric::RpcServer => "Measures the duration of inbound remote procedure calls.",
+            RedMetric::RpcClient => "Measures the duration of outbound remote procedure calls.",
+            RedMetric::MessagingClient => {
+                "Duration of messaging operation initiated by a producer or consumer client."
+            }
+            RedMetric::DnsLookup => "Measures the time taken to perform a DNS lookup.",
         }
     }
 
     pub(super) fn index(self) -> usize {
-        match self {
-            Side::Server => 0,
-            Side::Client => 1,
-        }
+        self as usize
     }
 }
 
@@ -52,7 +92,7 @@ pub const OTEL_METRIC_OVERFLOW: &str = "otel.metric.overflow";
 /// which is the order of their data points in a flush.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RedAttributes {
-    /// `http.request.method`
+    /// `http.request.method`; empty (and left out) for other families.
     pub method: String,
     /// `http.route`
     pub route: Option<String>,
@@ -66,13 +106,18 @@ pub struct RedAttributes {
     pub server_port: Option<u16>,
     /// `network.protocol.version`
     pub protocol_version: Option<String>,
+    /// The attributes of the other families (`db.*`, `rpc.*`,
+    /// `messaging.*`, `dns.*`), in the order their protocol gave them.
+    pub other: Vec<Attribute>,
 }
 
 impl RedAttributes {
-    /// The OTLP attributes: `http.request.method` always, the others when set.
+    /// The OTLP attributes: those set, `http.request.method` first.
     pub fn to_key_values(&self) -> Vec<KeyValue> {
-        let mut out = Vec::with_capacity(7);
-        out.push(string(HTTP_REQUEST_METHOD, &self.method));
+        let mut out = Vec::with_capacity(7 + self.other.len());
+        if !self.method.is_empty() {
+            out.push(string(HTTP_REQUEST_METHOD, &self.method));
+        }
         if let Some(route) = &self.route {
             out.push(string(HTTP_ROUTE, route));
         }
@@ -91,6 +136,7 @@ impl RedAttributes {
         if let Some(version) = &self.protocol_version {
             out.push(string(NETWORK_PROTOCOL_VERSION, version));
         }
+        out.extend(self.other.iter().map(|a| key_value(a.key, any(&a.value))));
         out
     }
 }
@@ -101,6 +147,25 @@ pub(super) fn overflow_key_values() -> Vec<KeyValue> {
         OTEL_METRIC_OVERFLOW,
         any_value::Value::BoolValue(true),
     )]
+}
+
+/// An attribute value as OTLP carries it.
+pub fn any(value: &Value) -> any_value::Value {
+    match value {
+        Value::Str(s) => any_value::Value::StringValue(s.clone()),
+        Value::Int(i) => any_value::Value::IntValue(*i),
+        Value::Bool(b) => any_value::Value::BoolValue(*b),
+        Value::StrArray(items) => {
+            any_value::Value::ArrayValue(sonde_api::pdata::common::v1::ArrayValue {
+                values: items
+                    .iter()
+                    .map(|s| AnyValue {
+                        value: Some(any_value::Value::StringValue(s.clone())),
+                    })
+                    .collect(),
+            })
+        }
+    }
 }
 
 fn string(key: &str, value: &str) -> KeyValue {

@@ -8,7 +8,7 @@ use sonde_api::pdata::metrics::v1::{
     ScopeMetrics,
 };
 
-use super::attributes::{overflow_key_values, RedAttributes, Side};
+use super::attributes::{overflow_key_values, RedAttributes, RedMetric};
 use super::config::Temporality;
 use super::series::{BucketParams, Point, Series};
 use super::state::{MetricSeries, ResourceState};
@@ -24,7 +24,7 @@ pub(super) fn resource_metrics(
     temporality: Temporality,
     now_unix_nano: u64,
 ) -> ResourceMetrics {
-    let metrics = Side::ALL
+    let metrics = RedMetric::ALL
         .into_iter()
         .filter_map(|side| {
             let points = points(&state.metrics[side.index()], params, now_unix_nano);
@@ -67,7 +67,7 @@ fn points(metric: &MetricSeries, params: BucketParams<'_>, now_unix_nano: u64) -
         .collect()
 }
 
-fn histogram(side: Side, temporality: Temporality, points: Vec<Point>) -> Option<Metric> {
+fn histogram(side: RedMetric, temporality: Temporality, points: Vec<Point>) -> Option<Metric> {
     if points.is_empty() {
         return None;
     }

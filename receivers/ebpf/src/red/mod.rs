@@ -1,5 +1,5 @@
-//! RED metrics: the durations of finished HTTP requests aggregated into the
-//! semantic conventions' histograms, per process, ready to flush as OTLP.
+//! RED metrics: the durations of finished requests of every protocol
+//! aggregated into the semantic conventions' histograms, per process, ready to flush as OTLP.
 //!
 //! Pure and synchronous: no clock (the start and every flush time are passed
 //! in as unix nanoseconds), no I/O, no locks. The receiver calls
@@ -11,20 +11,21 @@
 //! One `ExportMetricsServiceRequest` per flush (none when there is nothing to
 //! send), with one `ResourceMetrics` per resource (ordered by resource key),
 //! each with one `ScopeMetrics` named `sonde.receiver.ebpf` at the crate's
-//! version, holding up to two metrics:
+//! version, holding one metric per [`RedMetric`] that recorded something:
+//! `http.server.request.duration`, `http.client.request.duration`,
+//! `db.client.operation.duration`, `rpc.server.call.duration`,
+//! `rpc.client.call.duration`, `messaging.client.operation.duration`,
+//! `dns.lookup.duration`.
 //!
-//! | metric | side | description |
-//! |---|---|---|
-//! | `http.server.request.duration` | [`Side::Server`] | Duration of HTTP server requests. |
-//! | `http.client.request.duration` | [`Side::Client`] | Duration of HTTP client requests. |
-//!
-//! Both in unit `s`, as a `Histogram` (explicit bounds, by default the
+//! All in unit `s`, as a `Histogram` (explicit bounds, by default the
 //! semconv advisory ones, [`DEFAULT_BOUNDS`]) or an `ExponentialHistogram`
 //! (base 2, scale from 20 down, at most `max_size` positive buckets, zero
 //! threshold 0), with count, sum, min and max. A series is one attribute set
-//! of [`RedAttributes`]: `http.request.method` always; `http.route`,
+//! of [`RedAttributes`]: for HTTP/1 `http.request.method`; `http.route`,
 //! `http.response.status_code` (int), `error.type`, `server.address`,
-//! `server.port` (int) and `network.protocol.version` when set. Data points
+//! `server.port` (int) and `network.protocol.version` when set; for the other
+//! protocols `error.type`, `server.*` and the attributes their family keeps
+//! (`sonde_ebpf_protocols::Family::metric_keys`). Data points
 //! are sorted by attributes (the field order of [`RedAttributes`]), so the
 //! same records always give the same request.
 //!
@@ -77,8 +78,8 @@ use sonde_api::pdata::resource::v1::Resource;
 use sonde_api::pdata::ExportMetricsServiceRequest;
 
 pub use attributes::{
-    RedAttributes, Side, ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE,
-    NETWORK_PROTOCOL_VERSION, OTEL_METRIC_OVERFLOW, SERVER_ADDRESS, SERVER_PORT,
+    RedAttributes, RedMetric, ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE,
+    HTTP_ROUTE, NETWORK_PROTOCOL_VERSION, OTEL_METRIC_OVERFLOW, SERVER_ADDRESS, SERVER_PORT,
 };
 pub use config::{
     HistogramKind, RedConfig, RedConfigError, Temporality, DEFAULT_BOUNDS,
@@ -122,7 +123,7 @@ impl RedMetrics {
         &mut self,
         resource_key: u64,
         resource: &Arc<Resource>,
-        side: Side,
+        side: RedMetric,
         attributes: RedAttributes,
         duration_seconds: f64,
     ) {
@@ -136,7 +137,7 @@ impl RedMetrics {
         &mut self,
         resource_key: u64,
         resource: &Arc<Resource>,
-        side: Side,
+        side: RedMetric,
         attributes: &RedAttributes,
         duration_seconds: f64,
     ) {

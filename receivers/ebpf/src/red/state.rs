@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use sonde_api::pdata::resource::v1::Resource;
 
-use super::attributes::RedAttributes;
+use super::attributes::{RedAttributes, RedMetric};
 use super::config::HistogramKind;
 use super::series::Series;
 
 pub(super) struct ResourceState {
     pub(super) resource: Arc<Resource>,
-    /// Indexed by [`Side::index`].
-    pub(super) metrics: [MetricSeries; 2],
+    /// Indexed by [`RedMetric::index`].
+    pub(super) metrics: [MetricSeries; RedMetric::ALL.len()],
     /// Recorded since the last flush.
     pub(super) dirty: bool,
     /// The process is gone: forget it once the next flush has sent it.

@@ -108,7 +108,7 @@ fn a_server_span_by_the_conventions() {
             "error.type=503",
         ]
     );
-    assert_eq!(m.side, Side::Server);
+    assert_eq!(m.side, RedMetric::HttpServer);
     assert_eq!(
         m.red,
         RedAttributes {
@@ -119,6 +119,7 @@ fn a_server_span_by_the_conventions() {
             server_address: Some("api.example".into()),
             server_port: Some(8080),
             protocol_version: Some("1.1".into()),
+            other: Vec::new(),
         }
     );
 }
@@ -198,4 +199,164 @@ fn an_unknown_method_keeps_its_original() {
         ]
     );
     assert_eq!(span.name, "_OTHER");
+}
+
+/// A database exchange as its parser would describe it.
+fn failed_select() -> sonde_ebpf_protocols::Description {
+    use sonde_ebpf_protocols::{Attribute, Description, Family};
+    let mut d = Description::new(Family::Db, "SELECT orders");
+    d.attributes = vec![
+        Attribute::str("db.system.name", "postgresql"),
+        Attribute::str("db.operation.name", "SELECT"),
+        Attribute::str("db.collection.name", "orders"),
+        Attribute::str("db.query.text", "SELECT * FROM orders WHERE id = ?"),
+        Attribute::str("db.response.status_code", "42P01"),
+        Attribute::bool("db.sketchy", true),
+        Attribute {
+            key: "db.tags",
+            value: sonde_ebpf_protocols::Value::StrArray(vec!["a".into(), "bc".into()]),
+        },
+    ];
+    d.fail("42P01");
+    d
+}
+
+fn meta(start: u64, end: u64) -> sonde_ebpf_protocols::Meta {
+    sonde_ebpf_protocols::Meta {
+        start_ns: start,
+        end_ns: end,
+        first_exit_ns: start + 1,
+        last_enter_ns: end - 1,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_described_client_span_takes_the_parsers_attributes_and_the_sockets_addresses() {
+    let (request, response) = (meta(100, 110), meta(300, 310));
+    let seen = Seen {
+        role: Role::Client,
+        connection_role: Some(Role::Client),
+        request: &request,
+        response: Some(&response),
+    };
+    let cx = context("10.0.0.2:51000", "10.0.0.9:5432", None);
+    let mut out = Vec::new();
+    let m = described_span(
+        failed_select(),
+        &seen,
+        &cx,
+        &mut SpanWriter::default(),
+        &mut out,
+    )
+    .unwrap();
+    let span = ScopeSpans::decode(out.as_slice()).unwrap().spans.remove(0);
+    assert_eq!(span.name, "SELECT orders");
+    assert_eq!(span.kind, SpanKind::Client as i32);
+    assert_eq!(span.status.unwrap().code, StatusCode::Error as i32);
+    assert_eq!(
+        (span.start_time_unix_nano, span.end_time_unix_nano),
+        (1_000_100, 1_000_310)
+    );
+    assert_eq!(
+        rendered(&span.attributes),
+        vec![
+            "db.system.name=postgresql",
+            "db.operation.name=SELECT",
+            "db.collection.name=orders",
+            "db.query.text=SELECT * FROM orders WHERE id = ?",
+            "db.response.status_code=42P01",
+            "db.sketchy=Some(BoolValue(true))",
+            "db.tags=2",
+            "server.address=10.0.0.9",
+            "server.port=5432",
+            "network.peer.address=10.0.0.9",
+            "network.peer.port=5432",
+            "error.type=42P01",
+        ]
+    );
+    assert_eq!(m.side, RedMetric::DbClient);
+    // The metric keeps the conventions' attributes of its family only.
+    assert_eq!(
+        rendered(&m.red.to_key_values()),
+        vec![
+            "error.type=42P01",
+            "server.address=10.0.0.9",
+            "server.port=5432",
+            "db.system.name=postgresql",
+            "db.operation.name=SELECT",
+            "db.collection.name=orders",
+            "db.response.status_code=42P01",
+        ]
+    );
+}
+
+#[test]
+fn the_server_side_of_a_database_gets_a_span_and_no_metric() {
+    let (request, response) = (meta(100, 110), meta(300, 310));
+    let seen = Seen {
+        role: Role::Server,
+        connection_role: None,
+        request: &request,
+        response: Some(&response),
+    };
+    let cx = context("10.0.0.9:5432", "10.0.0.2:51000", None);
+    let mut out = Vec::new();
+    let m = described_span(
+        failed_select(),
+        &seen,
+        &cx,
+        &mut SpanWriter::default(),
+        &mut out,
+    );
+    assert!(m.is_none());
+    let span = ScopeSpans::decode(out.as_slice()).unwrap().spans.remove(0);
+    assert_eq!(span.kind, SpanKind::Server as i32);
+    // Timed inside the client's view: from the request's arrival to the
+    // answer's last write.
+    assert_eq!(
+        (span.start_time_unix_nano, span.end_time_unix_nano),
+        (1_000_101, 1_000_309)
+    );
+    let attributes = rendered(&span.attributes);
+    assert!(attributes.contains(&"client.address=10.0.0.2".to_owned()));
+    assert!(attributes.contains(&"server.port=5432".to_owned()));
+}
+
+#[test]
+fn a_one_way_publish_is_a_producer_span_from_its_own_times() {
+    use sonde_ebpf_protocols::{Attribute, Description, Family, SpanShape};
+    let mut d = Description::new(Family::Messaging, "publish orders");
+    d.shape = SpanShape::Producer;
+    d.attributes = vec![
+        Attribute::str("messaging.system", "nats"),
+        Attribute::str("messaging.destination.name", "orders"),
+        Attribute::str("messaging.client.id", "c-1"),
+    ];
+    let request = meta(100, 140);
+    let seen = Seen {
+        role: Role::Client,
+        connection_role: Some(Role::Client),
+        request: &request,
+        response: None,
+    };
+    let cx = context("10.0.0.2:51000", "10.0.0.7:4222", None);
+    let mut out = Vec::new();
+    let m = described_span(d, &seen, &cx, &mut SpanWriter::default(), &mut out).unwrap();
+    let span = ScopeSpans::decode(out.as_slice()).unwrap().spans.remove(0);
+    assert_eq!(span.kind, SpanKind::Producer as i32);
+    assert_eq!(
+        (span.start_time_unix_nano, span.end_time_unix_nano),
+        (1_000_100, 1_000_140)
+    );
+    assert_eq!(m.side, RedMetric::MessagingClient);
+    assert_eq!(
+        rendered(&m.red.to_key_values()),
+        vec![
+            "server.address=10.0.0.7",
+            "server.port=4222",
+            "messaging.system=nats",
+            "messaging.destination.name=orders",
+        ]
+    );
 }

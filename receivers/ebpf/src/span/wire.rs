@@ -67,6 +67,28 @@ impl SpanWriter {
         encode_varint(value as u64, &mut self.attributes);
     }
 
+    /// A bool attribute.
+    pub fn boolean(&mut self, key: &str, value: bool) {
+        self.key_value(key, 2);
+        put_key(&mut self.attributes, 2, VARINT);
+        encode_varint(u64::from(value), &mut self.attributes);
+    }
+
+    /// A string-array attribute.
+    pub fn texts(&mut self, key: &str, values: &[String]) {
+        let array: usize = values
+            .iter()
+            .map(|v| delimited_len(delimited_len(v.len())))
+            .sum();
+        let any = delimited_len(array);
+        self.key_value(key, any);
+        put_len(&mut self.attributes, 5, array);
+        for v in values {
+            put_len(&mut self.attributes, 1, delimited_len(v.len()));
+            put_bytes(&mut self.attributes, 1, v.as_bytes());
+        }
+    }
+
     /// A string-array attribute of one element (`http.request.header.*`).
     pub fn text_array(&mut self, key: &str, value: &str) {
         let element = delimited_len(value.len());

@@ -93,8 +93,8 @@ fn invalid_configs_are_named_and_repaired() {
         HistogramKind::Exponential { max_size: 2 }
     );
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/", 200), 0.001);
-    red.record(1, &app, Side::Server, get("/x", 200), 1000.0);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.001);
+    red.record(1, &app, RedMetric::HttpServer, get("/x", 200), 1000.0);
     let request = red.flush(T1).expect("records to send");
     let Some(metric::Data::ExponentialHistogram(h)) = &metrics(&request, 0)[0].data else {
         panic!("not an exponential histogram");

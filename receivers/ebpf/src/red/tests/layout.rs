@@ -7,9 +7,9 @@ use super::*;
 fn each_resource_gets_its_own_resource_metrics_in_key_order() {
     let mut red = cumulative();
     let (app, db) = (resource("app"), resource("db"));
-    red.record(7, &db, Side::Server, get("/q", 200), 0.1);
-    red.record(3, &app, Side::Server, get("/a", 200), 0.1);
-    red.record(7, &db, Side::Server, get("/q", 200), 0.1);
+    red.record(7, &db, RedMetric::HttpServer, get("/q", 200), 0.1);
+    red.record(3, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
+    red.record(7, &db, RedMetric::HttpServer, get("/q", 200), 0.1);
     let request = red.flush(T1).expect("records to send");
     assert_eq!(request.resource_metrics.len(), 2);
     assert_eq!(
@@ -39,9 +39,9 @@ fn each_resource_gets_its_own_resource_metrics_in_key_order() {
 fn server_and_client_are_separate_metrics() {
     let mut red = cumulative();
     let app = resource("app");
-    red.record(1, &app, Side::Client, get("/", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/", 200), 0.2);
-    red.record(1, &app, Side::Client, get("/", 200), 0.3);
+    red.record(1, &app, RedMetric::HttpClient, get("/", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.2);
+    red.record(1, &app, RedMetric::HttpClient, get("/", 200), 0.3);
     let request = red.flush(T1).expect("records to send");
     let described: Vec<(&str, &str, &str)> = metrics(&request, 0)
         .iter()
@@ -79,7 +79,7 @@ fn server_and_client_are_separate_metrics() {
 
     // A resource with only client requests has only the client metric.
     let mut red = cumulative();
-    red.record(1, &app, Side::Client, get("/", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpClient, get("/", 200), 0.1);
     let request = red.flush(T1).expect("a record to send");
     let names: Vec<&str> = metrics(&request, 0)
         .iter()
@@ -98,6 +98,7 @@ fn attributes_are_the_set_fields_with_semconv_keys() {
         server_address: Some("api.example.com".to_owned()),
         server_port: Some(8080),
         protocol_version: Some("1.1".to_owned()),
+        other: Vec::new(),
     };
     assert_eq!(
         full.to_key_values(),
@@ -137,10 +138,10 @@ fn points_are_sorted_by_attributes_whatever_the_record_order() {
     let mut forward = cumulative();
     let mut backward = cumulative();
     for set in &sets {
-        forward.record(1, &app, Side::Server, set.clone(), 0.1);
+        forward.record(1, &app, RedMetric::HttpServer, set.clone(), 0.1);
     }
     for set in sets.iter().rev() {
-        backward.record(1, &app, Side::Server, set.clone(), 0.1);
+        backward.record(1, &app, RedMetric::HttpServer, set.clone(), 0.1);
     }
     let request = forward.flush(T1).expect("records to send");
     assert_eq!(Some(&request), backward.flush(T1).as_ref());
@@ -165,7 +166,7 @@ fn attribute_sets_beyond_the_limit_share_the_overflow_series() {
     let mut red = aggregator(Temporality::Cumulative, HistogramKind::default(), 3);
     let app = resource("app");
     for route in ["/r0", "/r1", "/r2", "/r3", "/r4", "/r0", "/r3"] {
-        red.record(1, &app, Side::Server, get(route, 200), 0.1);
+        red.record(1, &app, RedMetric::HttpServer, get(route, 200), 0.1);
     }
     // Limit 3 counts the overflow series: two own series, the rest overflows.
     assert_eq!(red.series_count(), 3);
@@ -189,8 +190,8 @@ fn attribute_sets_beyond_the_limit_share_the_overflow_series() {
     assert_eq!(server.iter().map(|p| p.count).sum::<u64>(), 7);
 
     // Known series keep counting on their own; new ones keep overflowing.
-    red.record(1, &app, Side::Server, get("/r1", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/r5", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/r1", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/r5", 200), 0.1);
     let request = red.flush(T2).expect("records to send");
     assert_eq!(
         summary(points(&request, 0, 0)),
@@ -207,9 +208,9 @@ fn the_limit_is_per_metric_and_per_resource() {
     let mut red = aggregator(Temporality::Cumulative, HistogramKind::default(), 2);
     let (app, db) = (resource("app"), resource("db"));
     for route in ["/a", "/b"] {
-        red.record(1, &app, Side::Server, get(route, 200), 0.1);
-        red.record(1, &app, Side::Client, get(route, 200), 0.1);
-        red.record(2, &db, Side::Server, get(route, 200), 0.1);
+        red.record(1, &app, RedMetric::HttpServer, get(route, 200), 0.1);
+        red.record(1, &app, RedMetric::HttpClient, get(route, 200), 0.1);
+        red.record(2, &db, RedMetric::HttpServer, get(route, 200), 0.1);
     }
     let request = red.flush(T1).expect("records to send");
     for (r, m) in [(0, 0), (0, 1), (1, 0)] {
@@ -225,15 +226,15 @@ fn the_limit_is_per_metric_and_per_resource() {
 fn under_delta_the_limit_applies_per_interval() {
     let mut red = aggregator(Temporality::Delta, HistogramKind::default(), 2);
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/b", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/b", 200), 0.1);
     let first = red.flush(T1).expect("records to send");
     assert_eq!(
         summary(points(&first, 0, 0)),
         vec![row("/a", 1, START), row("overflow", 1, START)]
     );
-    red.record(1, &app, Side::Server, get("/b", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/b", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
     let second = red.flush(T2).expect("records to send");
     assert_eq!(
         summary(points(&second, 0, 0)),
@@ -249,9 +250,9 @@ fn borrowed_attributes_count_as_owned_ones_do() {
     let mut borrowed = aggregator(Temporality::Cumulative, HistogramKind::default(), 3);
     for (n, route) in routes.into_iter().enumerate() {
         let side = if n % 2 == 0 {
-            Side::Server
+            RedMetric::HttpServer
         } else {
-            Side::Client
+            RedMetric::HttpClient
         };
         owned.record(1, &app, side, get(route, 200), 0.01 * n as f64);
         borrowed.record_borrowed(1, &app, side, &get(route, 200), 0.01 * n as f64);

@@ -7,15 +7,15 @@ use super::*;
 fn cumulative_keeps_every_series_and_its_start() {
     let mut red = cumulative();
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
     let first = red.flush(T1).expect("records to send");
     assert_eq!(histogram(&first, 0, 0).aggregation_temporality, CUMULATIVE);
     assert_eq!(summary(points(&first, 0, 0)), vec![row("/a", 2, START)]);
     assert!(points(&first, 0, 0).iter().all(|p| p.time_unix_nano == T1));
 
-    red.record(1, &app, Side::Server, get("/b", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/b", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
     let second = red.flush(T2).expect("records to send");
     // /b was first recorded after the flush at T1.
     assert_eq!(
@@ -41,15 +41,15 @@ fn cumulative_keeps_every_series_and_its_start() {
 fn delta_sends_only_what_changed_since_the_previous_flush() {
     let mut red = delta();
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
-    red.record(1, &app, Side::Server, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.1);
     let first = red.flush(T1).expect("records to send");
     assert_eq!(histogram(&first, 0, 0).aggregation_temporality, DELTA);
     assert_eq!(summary(points(&first, 0, 0)), vec![row("/a", 2, START)]);
     assert_eq!(red.series_count(), 0);
 
     // /a idle: only /b, counted from the previous flush.
-    red.record(1, &app, Side::Server, get("/b", 200), 0.2);
+    red.record(1, &app, RedMetric::HttpServer, get("/b", 200), 0.2);
     let second = red.flush(T2).expect("a record to send");
     assert_eq!(summary(points(&second, 0, 0)), vec![row("/b", 1, T1)]);
     let point = &points(&second, 0, 0)[0];
@@ -61,7 +61,7 @@ fn delta_sends_only_what_changed_since_the_previous_flush() {
     assert_eq!(red.flush(T3), None);
 
     // The flush that sent nothing still starts the next interval.
-    red.record(1, &app, Side::Server, get("/a", 200), 0.3);
+    red.record(1, &app, RedMetric::HttpServer, get("/a", 200), 0.3);
     let fourth = red.flush(T4).expect("a record to send");
     assert_eq!(summary(points(&fourth, 0, 0)), vec![row("/a", 1, T3)]);
     assert_eq!(points(&fourth, 0, 0)[0].sum, Some(0.3));
@@ -77,8 +77,8 @@ fn nothing_recorded_sends_nothing() {
 fn retire_forgets_a_resource_after_its_last_flush() {
     let mut red = cumulative();
     let (app, db) = (resource("app"), resource("db"));
-    red.record(1, &app, Side::Server, get("/", 200), 0.1);
-    red.record(2, &db, Side::Server, get("/", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.1);
+    red.record(2, &db, RedMetric::HttpServer, get("/", 200), 0.1);
     assert_eq!(red.flush(T1).expect("records").resource_metrics.len(), 2);
 
     // Everything of resource 1 was sent: forgotten at once.
@@ -92,7 +92,7 @@ fn retire_forgets_a_resource_after_its_last_flush() {
     );
 
     // Recorded since the last flush: kept until the next flush sends it.
-    red.record(2, &db, Side::Server, get("/", 200), 0.1);
+    red.record(2, &db, RedMetric::HttpServer, get("/", 200), 0.1);
     red.retire(2);
     assert_eq!(red.series_count(), 1);
     let third = red.flush(T3).expect("the last records of resource 2");
@@ -108,10 +108,10 @@ fn retire_forgets_a_resource_after_its_last_flush() {
 fn a_retired_key_that_records_again_starts_over() {
     let mut red = cumulative();
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.1);
     red.flush(T1);
     red.retire(1);
-    red.record(1, &app, Side::Server, get("/", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.1);
     let request = red.flush(T2).expect("a record to send");
     assert_eq!(summary(points(&request, 0, 0)), vec![row("/", 1, T1)]);
 }
@@ -120,7 +120,7 @@ fn a_retired_key_that_records_again_starts_over() {
 fn delta_forgets_resources_idle_for_an_interval() {
     let mut red = delta();
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/", 200), 0.1);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.1);
     red.flush(T1);
     assert_eq!(red.resource_count(), 1);
     assert_eq!(red.flush(T2), None);

@@ -7,8 +7,14 @@ use super::*;
 fn one_series_gives_the_whole_request_exactly() {
     let mut red = cumulative();
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/users/{id}", 200), 0.02);
-    red.record(1, &app, Side::Server, get("/users/{id}", 200), 0.3);
+    red.record(
+        1,
+        &app,
+        RedMetric::HttpServer,
+        get("/users/{id}", 200),
+        0.02,
+    );
+    red.record(1, &app, RedMetric::HttpServer, get("/users/{id}", 200), 0.3);
     let request = red.flush(T1).expect("two records to send");
 
     let mut bucket_counts = vec![0u64; 15];
@@ -65,7 +71,7 @@ fn count_sum_min_max_follow_the_records() {
     let app = resource("app");
     let durations = [0.002, 0.01, 0.3, 0.3, 12.0, 0.000_5];
     for duration in durations {
-        red.record(1, &app, Side::Server, get("/", 200), duration);
+        red.record(1, &app, RedMetric::HttpServer, get("/", 200), duration);
     }
     let request = red.flush(T1).expect("records to send");
     let point = &points(&request, 0, 0)[0];
@@ -96,7 +102,7 @@ fn a_value_on_a_bound_goes_in_the_bucket_that_bound_closes() {
     ];
     let mut expected = vec![0u64; 15];
     for (value, bucket) in values {
-        red.record(1, &app, Side::Server, get("/", 200), value);
+        red.record(1, &app, RedMetric::HttpServer, get("/", 200), value);
         expected[bucket] += 1;
     }
     let request = red.flush(T1).expect("records to send");
@@ -118,7 +124,7 @@ fn custom_bounds_are_used_as_given() {
     );
     let app = resource("app");
     for value in [1.0, 1.5, 2.0, 3.0, 0.5] {
-        red.record(1, &app, Side::Client, get("/", 200), value);
+        red.record(1, &app, RedMetric::HttpClient, get("/", 200), value);
     }
     let request = red.flush(T1).expect("records to send");
     let point = &points(&request, 0, 0)[0];
@@ -136,7 +142,7 @@ fn exponential_histograms_carry_scale_offset_and_zero_count() {
     let app = resource("app");
     let durations = [0.0, 0.001, 1.0, 10.0, 0.001];
     for duration in durations {
-        red.record(1, &app, Side::Server, get("/", 200), duration);
+        red.record(1, &app, RedMetric::HttpServer, get("/", 200), duration);
     }
     let request = red.flush(T1).expect("records to send");
     let metric = &metrics(&request, 0)[0];
@@ -182,10 +188,10 @@ fn exponential_delta_restarts_at_the_finest_scale() {
         DEFAULT_MAX_SERIES,
     );
     let app = resource("app");
-    red.record(1, &app, Side::Server, get("/", 200), 0.001);
-    red.record(1, &app, Side::Server, get("/", 200), 10.0);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 0.001);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 10.0);
     let first = red.flush(T1).expect("records to send");
-    red.record(1, &app, Side::Server, get("/", 200), 1.5);
+    red.record(1, &app, RedMetric::HttpServer, get("/", 200), 1.5);
     let second = red.flush(T2).expect("a record to send");
     let point = |request: &ExportMetricsServiceRequest| match &metrics(request, 0)[0].data {
         Some(metric::Data::ExponentialHistogram(h)) => {
@@ -214,7 +220,7 @@ fn impossible_durations_are_still_counted() {
     let mut red = cumulative();
     let app = resource("app");
     for duration in [-0.5, f64::NAN, -0.0, f64::INFINITY] {
-        red.record(1, &app, Side::Server, get("/", 200), duration);
+        red.record(1, &app, RedMetric::HttpServer, get("/", 200), duration);
     }
     let request = red.flush(T1).expect("records to send");
     let point = &points(&request, 0, 0)[0];
@@ -238,9 +244,9 @@ fn counts_equal_the_number_of_records() {
                 .wrapping_add(1_442_695_040_888_963_407);
             let key = (state >> 60) % 3;
             let side = if state & 1 == 0 {
-                Side::Server
+                RedMetric::HttpServer
             } else {
-                Side::Client
+                RedMetric::HttpClient
             };
             let route = format!("/r{}", (state >> 20) % 80);
             let duration = ((state >> 30) % 5_000_000) as f64 * 1e-6;

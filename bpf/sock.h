@@ -10,15 +10,18 @@
 #define SONDE_AF_INET 2
 #define SONDE_AF_INET6 10
 #define SONDE_IPPROTO_TCP 6
+#define SONDE_IPPROTO_UDP 17
 #define SONDE_SOCK_STREAM 1
+#define SONDE_SOCK_DGRAM 2
 #define SONDE_S_IFMT 00170000
 #define SONDE_S_IFSOCK 0140000
 #define SONDE_TCP_CLOSE 7
 
 /* The struct sock behind fd in the current task, or NULL when fd is not an
- * IPv4/IPv6 TCP socket. Unix and UDP sockets stop here (for now: the
- * protocol check below is the door to open for UDP). */
-static __always_inline struct sock *fd_to_tcp_sock(__s32 fd)
+ * IPv4/IPv6 TCP socket, or (with udp set) UDP socket. Unix sockets stop here.
+ * UDP is taken for data only: DNS is the one UDP protocol parsed, and its
+ * datagrams carry their own ids, so connect/accept add nothing to it. */
+static __always_inline struct sock *fd_to_sock(__s32 fd, bool udp)
 {
 	if (fd < 0)
 		return NULL;
@@ -44,9 +47,23 @@ static __always_inline struct sock *fd_to_tcp_sock(__s32 fd)
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != SONDE_AF_INET && family != SONDE_AF_INET6)
 		return NULL;
-	if (BPF_CORE_READ(sk, sk_protocol) != SONDE_IPPROTO_TCP || BPF_CORE_READ(sk, sk_type) != SONDE_SOCK_STREAM)
-		return NULL;
-	return sk;
+	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	__u16 type = BPF_CORE_READ(sk, sk_type);
+	if (protocol == SONDE_IPPROTO_TCP && type == SONDE_SOCK_STREAM)
+		return sk;
+	if (udp && protocol == SONDE_IPPROTO_UDP && type == SONDE_SOCK_DGRAM)
+		return sk;
+	return NULL;
+}
+
+static __always_inline struct sock *fd_to_tcp_sock(__s32 fd)
+{
+	return fd_to_sock(fd, false);
+}
+
+static __always_inline bool is_udp(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_protocol) == SONDE_IPPROTO_UDP;
 }
 
 /* The 5-tuple as seen from this end of the connection. */
@@ -54,7 +71,7 @@ static __always_inline void read_tuple(struct sock *sk, struct sonde_tuple *tupl
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	tuple->family = family;
-	tuple->protocol = SONDE_IPPROTO_TCP;
+	tuple->protocol = is_udp(sk) ? SONDE_IPPROTO_UDP : SONDE_IPPROTO_TCP;
 	tuple->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	tuple->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == SONDE_AF_INET) {
@@ -73,6 +90,8 @@ static __always_inline void read_tuple(struct sock *sk, struct sonde_tuple *tupl
  * send or receive is about to move. Equal at both ends for one message. */
 static __always_inline __u32 tcp_seq(struct sock *sk, __u8 direction)
 {
+	if (is_udp(sk))
+		return 0;
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
 	if (direction == SONDE_EGRESS)
 		return BPF_CORE_READ(tp, write_seq);

@@ -47,7 +47,7 @@ static __always_inline int data_enter(__s32 fd, __u64 buf, __u64 iovcnt, __u64 m
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!process_allowed(pid_tgid >> 32))
 		return 0;
-	struct sock *sk = fd_to_tcp_sock(fd);
+	struct sock *sk = fd_to_sock(fd, true);
 	if (!sk)
 		return 0;
 	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -335,7 +335,7 @@ int sys_enter_close(__u64 *ctx)
 	if ((pid_tgid >> 32) == sonde_pid)
 		return 0;
 	__s32 fd = (__s32)ctx[2];
-	struct sock *sk = fd_to_tcp_sock(fd);
+	struct sock *sk = fd_to_sock(fd, true);
 	if (!sk)
 		return 0;
 	__u64 key = (__u64)sk;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use sonde_ebpf_protocols::{
-    detect, DescribeOptions, Direction as L7Direction, Protocol, Role as L7Role,
+    detect_on, DescribeOptions, Direction as L7Direction, Protocol, Role as L7Role,
 };
 
 use crate::capture::{Role, SocketTuple};
@@ -72,7 +72,8 @@ impl ProtocolChoice {
         if let Some((protocol, role)) = forced {
             return Some((protocol, known.unwrap_or(role)));
         }
-        let found = detect(first, direction).filter(|d| self.enabled.contains(&d.protocol))?;
+        let found = detect_on(first, direction, tuple.udp)
+            .filter(|d| self.enabled.contains(&d.protocol))?;
         Some((found.protocol, known.unwrap_or(found.local_role(direction))))
     }
 }

@@ -16,6 +16,7 @@ pub fn tuple(local: &str, remote: &str) -> SocketTuple {
     SocketTuple {
         local: local.parse::<SocketAddr>().unwrap(),
         remote: remote.parse::<SocketAddr>().unwrap(),
+        udp: false,
     }
 }
 

@@ -70,6 +70,9 @@ struct Connection {
     role: Option<Role>,
     session: Option<Session>,
     last_ns: u64,
+    /// Datagrams seen, for a UDP socket: they stand in for TCP sequence
+    /// numbers, which UDP has none of, so each request keeps its own key.
+    datagrams: u32,
 }
 
 /// A process's finished spans, encoded as `ScopeSpans.spans` fields end to end.
@@ -220,6 +223,12 @@ impl Tracer {
                     return;
                 };
                 conn.last_ns = d.task.timestamp_ns;
+                let tcp_seq = if d.tuple.udp {
+                    conn.datagrams = conn.datagrams.wrapping_add(1);
+                    conn.datagrams
+                } else {
+                    d.tcp_seq
+                };
                 if conn.comm.is_empty() {
                     conn.comm = comm.to_string_lossy();
                 }
@@ -228,7 +237,7 @@ impl Tracer {
                     len: usize::try_from(d.bytes).unwrap_or(usize::MAX),
                     enter_ns: d.enter_ns,
                     exit_ns: d.task.timestamp_ns,
-                    tcp_seq: d.tcp_seq,
+                    tcp_seq,
                     tid: d.task.tid,
                     trace_id: d.trace_id.unwrap_or(0),
                 };
@@ -250,6 +259,7 @@ impl Tracer {
                     role: None,
                     session: None,
                     last_ns: c.task.timestamp_ns,
+                    datagrams: 0,
                 });
                 conn.role = Some(c.role);
                 conn.tuple = c.tuple;
@@ -300,6 +310,7 @@ impl Tracer {
             role: None,
             session: None,
             last_ns: 0,
+            datagrams: 0,
         });
         if conn.session.is_none() {
             let l7 = match direction {

@@ -56,7 +56,7 @@ pub use protocol::{
     Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step, TraceContext,
     DETECT_LEN,
 };
-pub use registry::{detect, Detection, Protocol, Request, Response};
+pub use registry::{detect, detect_on, Detection, Protocol, Request, Response};
 pub use segment::{Meta, Segment};
 pub use session::{
     Event, Exchange, Half, Limits, Session, Started, Stats, Unpaired, UnpairedReason,

@@ -138,6 +138,11 @@ pub trait ProtocolParser: Default {
     /// How responses find their requests.
     const PAIRING: Pairing;
 
+    /// Whether it runs over datagrams (UDP: each segment is one whole
+    /// message) rather than a byte stream. A connection is only ever given
+    /// the protocols of its own transport.
+    const DATAGRAM: bool = false;
+
     /// Whether `first` (the first bytes of a syscall's data, possibly
     /// shorter than [`DETECT_LEN`]) begins a request or a response of this
     /// protocol. `direction` is the syscall's, for protocols whose shapes only

@@ -38,14 +38,23 @@ impl Detection {
 }
 
 /// The protocol, if any, whose message `first` begins (the first bytes a
-/// syscall moved in `direction`). Protocols are tried in [`Protocol::ALL`]
-/// order; each looks at no more than [`crate::DETECT_LEN`] bytes.
+/// syscall moved in `direction`) on a byte stream (TCP). Protocols are tried
+/// in [`Protocol::ALL`] order; each looks at no more than
+/// [`crate::DETECT_LEN`] bytes.
 pub fn detect(first: &[u8], direction: Direction) -> Option<Detection> {
-    Protocol::ALL.iter().find_map(|&protocol| {
-        protocol
-            .detect_kind(first, direction)
-            .map(|kind| Detection { protocol, kind })
-    })
+    detect_on(first, direction, false)
+}
+
+/// [`detect`] among the protocols of one transport: datagram (UDP) or stream.
+pub fn detect_on(first: &[u8], direction: Direction, datagram: bool) -> Option<Detection> {
+    Protocol::ALL
+        .iter()
+        .filter(|p| p.is_datagram() == datagram)
+        .find_map(|&protocol| {
+            protocol
+                .detect_kind(first, direction)
+                .map(|kind| Detection { protocol, kind })
+        })
 }
 
 macro_rules! protocols {
@@ -69,6 +78,11 @@ macro_rules! protocols {
             /// The protocol called `name` ([`Protocol::name`]).
             pub fn from_name(name: &str) -> Option<Protocol> {
                 Protocol::ALL.iter().copied().find(|p| p.name() == name)
+            }
+
+            /// Whether it runs over UDP ([`ProtocolParser::DATAGRAM`]).
+            pub fn is_datagram(self) -> bool {
+                match self { $(Protocol::$variant => <$parser as ProtocolParser>::DATAGRAM,)+ }
             }
 
             fn detect_kind(self, first: &[u8], direction: Direction) -> Option<Kind> {

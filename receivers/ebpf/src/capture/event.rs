@@ -80,14 +80,18 @@ impl fmt::Debug for Comm {
     }
 }
 
-/// A TCP socket's two ends, as seen from the process that owns it: for a
+/// A socket's two ends, as seen from the process that owns it: for a
 /// client `local` is its ephemeral port; for a server, `local` is the port it
 /// listens on. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`, from dual-stack
-/// sockets) are given as IPv4.
+/// sockets) are given as IPv4. An unconnected UDP socket has no remote end
+/// (`0.0.0.0:0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SocketTuple {
     pub local: SocketAddr,
     pub remote: SocketAddr,
+    /// A UDP socket (else TCP): each syscall moves one datagram, and there
+    /// are no sequence numbers.
+    pub udp: bool,
 }
 
 /// Which way the bytes went, from the traced process's side.
@@ -440,6 +444,7 @@ fn tuple(raw: &raw::sonde_tuple) -> SocketTuple {
     SocketTuple {
         local: SocketAddr::new(addr(&raw.saddr), raw.sport),
         remote: SocketAddr::new(addr(&raw.daddr), raw.dport),
+        udp: u32::from(raw.protocol) == libc::IPPROTO_UDP as u32,
     }
 }
 

@@ -68,6 +68,7 @@ fn a_data_record_decodes_with_its_payload() {
         tuple: SocketTuple {
             local: "127.0.0.1:40000".parse().unwrap(),
             remote: "127.0.0.2:8080".parse().unwrap(),
+            udp: false,
         },
         direction: Direction::Egress,
         syscall: Syscall::Sendto,
@@ -131,6 +132,7 @@ fn an_ipv6_tuple_uses_all_sixteen_bytes() {
         tuple: SocketTuple {
             local: "[::1]:443".parse().unwrap(),
             remote: "[2001:db8::2]:50000".parse().unwrap(),
+            udp: false,
         },
         role: Role::Server,
         in_progress: false,
@@ -170,6 +172,7 @@ fn close_state_and_retransmit_records_decode() {
     let tuple = SocketTuple {
         local: "127.0.0.1:40000".parse().unwrap(),
         remote: "127.0.0.2:8080".parse().unwrap(),
+        udp: false,
     };
     assert_eq!(
         decode(event.as_bytes()),

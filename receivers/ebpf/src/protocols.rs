@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use sonde_ebpf_protocols::{
-    detect_on, DescribeOptions, Direction as L7Direction, Protocol, Role as L7Role,
+    detect_on, DescribeOptions, Direction as L7Direction, Protocol, Role as L7Role, Socket,
+    Transport,
 };
 
 use crate::capture::{Role, SocketTuple};
@@ -61,6 +62,11 @@ impl ProtocolChoice {
             Role::Client => L7Role::Client,
             Role::Server => L7Role::Server,
         });
+        let transport = if tuple.udp {
+            Transport::Udp
+        } else {
+            Transport::Tcp
+        };
         // A forced port wins: the bytes of a binary protocol can look like
         // the start of another's.
         let forced = [
@@ -72,8 +78,13 @@ impl ProtocolChoice {
         if let Some((protocol, role)) = forced {
             return Some((protocol, known.unwrap_or(role)));
         }
-        let found = detect_on(first, direction, tuple.udp)
-            .filter(|d| self.enabled.contains(&d.protocol))?;
+        let socket = Socket {
+            transport,
+            local_port: tuple.local.port(),
+            remote_port: tuple.remote.port(),
+        };
+        let found =
+            detect_on(first, direction, socket).filter(|d| self.enabled.contains(&d.protocol))?;
         Some((found.protocol, known.unwrap_or(found.local_role(direction))))
     }
 }

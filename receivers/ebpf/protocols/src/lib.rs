@@ -6,13 +6,15 @@
 //!
 //! * [`detect`] tells from a message's first bytes which protocol it is
 //!   and whether it asks or answers (the kernel's first-bytes filter
-//!   applies the same rules).
+//!   applies the same rules); [`detect_on`] also knows the socket's
+//!   transport and ports, for protocols without a magic (DNS).
 //! * A [`Session`] per connection takes each syscall's bytes ([`Segment`]),
 //!   cuts each direction into messages with the protocol's parser
 //!   (`stream.rs`), and pairs requests with responses (`pairing.rs`),
 //!   reporting [`Event::Exchange`] and [`Event::Unpaired`].
 //! * A protocol is one type implementing [`ProtocolParser`] (see
-//!   `protocol.rs`), listed once in `registry.rs`. [`http1`] is the first.
+//!   `protocol.rs`), listed once in `registry.rs`: [`http1`], [`dns`] (over
+//!   UDP and over TCP).
 //! * [`route`] turns URL paths into low-cardinality `http.route` values.
 //!
 //! # Example
@@ -35,6 +37,7 @@
 //! ```
 
 mod describe;
+pub mod dns;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
@@ -54,9 +57,9 @@ pub use pairing::Pending;
 pub use parse::{Input, Malformed, ParseResult};
 pub use protocol::{
     Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step, TraceContext,
-    DETECT_LEN,
+    Transport, DETECT_LEN,
 };
-pub use registry::{detect, detect_on, Detection, Protocol, Request, Response};
+pub use registry::{detect, detect_on, Detection, Protocol, Request, Response, Socket};
 pub use segment::{Meta, Segment};
 pub use session::{
     Event, Exchange, Half, Limits, Session, Started, Stats, Unpaired, UnpairedReason,

@@ -57,6 +57,17 @@ impl Role {
     }
 }
 
+/// What carries a protocol's messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// A byte stream: messages are cut from it by their own framing, and a
+    /// syscall may carry part of a message or several.
+    Tcp,
+    /// Datagrams: each segment is one whole message (or the captured prefix
+    /// of one), never joined with the next.
+    Udp,
+}
+
 /// Whether a message asks or answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -138,10 +149,17 @@ pub trait ProtocolParser: Default {
     /// How responses find their requests.
     const PAIRING: Pairing;
 
-    /// Whether it runs over datagrams (UDP: each segment is one whole
-    /// message) rather than a byte stream. A connection is only ever given
-    /// the protocols of its own transport.
-    const DATAGRAM: bool = false;
+    /// What carries its messages. A [`Transport::Udp`] parser sees one
+    /// datagram per call and must never answer `Incomplete` for a datagram
+    /// captured whole: the stream would keep the bytes and join them to the
+    /// next datagram (see `stream.rs`).
+    const TRANSPORT: Transport = Transport::Tcp;
+
+    /// Ports that gate detection: when not empty, [`crate::detect_on`] tries
+    /// the protocol only on a socket where either end uses one of them, and
+    /// [`crate::detect`] (ports unknown) never does. For protocols whose
+    /// first bytes are not distinctive enough alone (DNS over TCP).
+    const PORTS: &'static [u16] = &[];
 
     /// Whether `first` (the first bytes of a syscall's data, possibly
     /// shorter than [`DETECT_LEN`]) begins a request or a response of this

@@ -6,10 +6,12 @@
 //! [`Protocol`] enum, the [`Request`] and [`Response`] enums that carry each
 //! protocol's own messages, detection, and the dispatch from a
 //! [`crate::Session`] to the protocol's engine. Nothing else in the crate
-//! matches on protocols.
+//! matches on protocols. One parser's message types may serve two entries
+//! (DNS over UDP and over TCP), so no `From` conversions into [`Request`] and
+//! [`Response`] are derived: name the variant.
 
 use crate::describe::{DescribeContext, Description};
-use crate::protocol::{Direction, Kind, ProtocolParser, Role};
+use crate::protocol::{Direction, Kind, ProtocolParser, Role, Transport};
 use crate::segment::Segment;
 use crate::session::{Engine, Event, Limits, Stats};
 
@@ -37,19 +39,47 @@ impl Detection {
     }
 }
 
-/// The protocol, if any, whose message `first` begins (the first bytes a
-/// syscall moved in `direction`) on a byte stream (TCP). Protocols are tried
-/// in [`Protocol::ALL`] order; each looks at no more than
-/// [`crate::DETECT_LEN`] bytes.
-pub fn detect(first: &[u8], direction: Direction) -> Option<Detection> {
-    detect_on(first, direction, false)
+/// The socket a message was seen on, for [`detect_on`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Socket {
+    pub transport: Transport,
+    pub local_port: u16,
+    pub remote_port: u16,
 }
 
-/// [`detect`] among the protocols of one transport: datagram (UDP) or stream.
-pub fn detect_on(first: &[u8], direction: Direction, datagram: bool) -> Option<Detection> {
+impl Socket {
+    /// Whether either end uses one of `ports`.
+    fn uses_any(&self, ports: &[u16]) -> bool {
+        ports.contains(&self.local_port) || ports.contains(&self.remote_port)
+    }
+}
+
+/// The protocol, if any, whose message `first` begins (the first bytes a
+/// syscall moved in `direction`) on a TCP connection whose ports are not
+/// considered: protocols with [`ProtocolParser::PORTS`] or another transport
+/// are never tried. Protocols are tried in [`Protocol::ALL`] order; each
+/// looks at no more than [`crate::DETECT_LEN`] bytes.
+pub fn detect(first: &[u8], direction: Direction) -> Option<Detection> {
     Protocol::ALL
         .iter()
-        .filter(|p| p.is_datagram() == datagram)
+        .filter(|p| p.transport() == Transport::Tcp && p.ports().is_empty())
+        .find_map(|&protocol| {
+            protocol
+                .detect_kind(first, direction)
+                .map(|kind| Detection { protocol, kind })
+        })
+}
+
+/// The protocol, if any, whose message `first` begins on `socket`: the
+/// protocols of its transport, those gated by [`ProtocolParser::PORTS`] only
+/// when either end uses one of their ports, in [`Protocol::ALL`] order.
+pub fn detect_on(first: &[u8], direction: Direction, socket: Socket) -> Option<Detection> {
+    Protocol::ALL
+        .iter()
+        .filter(|p| {
+            p.transport() == socket.transport
+                && (p.ports().is_empty() || socket.uses_any(p.ports()))
+        })
         .find_map(|&protocol| {
             protocol
                 .detect_kind(first, direction)
@@ -80,13 +110,18 @@ macro_rules! protocols {
                 Protocol::ALL.iter().copied().find(|p| p.name() == name)
             }
 
-            /// Whether it runs over UDP ([`ProtocolParser::DATAGRAM`]).
-            pub fn is_datagram(self) -> bool {
-                match self { $(Protocol::$variant => <$parser as ProtocolParser>::DATAGRAM,)+ }
-            }
-
             fn detect_kind(self, first: &[u8], direction: Direction) -> Option<Kind> {
                 match self { $(Protocol::$variant => <$parser as ProtocolParser>::detect(first, direction),)+ }
+            }
+
+            /// What carries its messages ([`ProtocolParser::TRANSPORT`]).
+            pub fn transport(self) -> Transport {
+                match self { $(Protocol::$variant => <$parser as ProtocolParser>::TRANSPORT,)+ }
+            }
+
+            /// The ports its detection is gated on ([`ProtocolParser::PORTS`]).
+            pub fn ports(self) -> &'static [u16] {
+                match self { $(Protocol::$variant => <$parser as ProtocolParser>::PORTS,)+ }
             }
         }
 
@@ -131,16 +166,11 @@ macro_rules! protocols {
             }
         }
 
-        $(
-            impl From<<$parser as ProtocolParser>::Request> for Request {
-                fn from(r: <$parser as ProtocolParser>::Request) -> Self { Request::$variant(r) }
-            }
-            impl From<<$parser as ProtocolParser>::Response> for Response {
-                fn from(r: <$parser as ProtocolParser>::Response) -> Self { Response::$variant(r) }
-            }
-        )+
-
-        /// One engine per protocol, behind the one session type.
+        /// One engine per protocol, behind the one session type. Engines
+        /// differ in size by a few hundred bytes; boxing the larger ones
+        /// would cost an allocation per connection and an indirection per
+        /// segment to save memory the buffers dwarf.
+        #[allow(clippy::large_enum_variant)]
         pub(crate) enum Engines {
             $( $variant(Engine<$parser>), )+
         }
@@ -180,4 +210,8 @@ macro_rules! protocols {
 protocols! {
     /// HTTP/1.0 and HTTP/1.1.
     Http1 => crate::http1::Http1, "http1";
+    /// DNS over UDP: one datagram, one message.
+    Dns => crate::dns::Dns, "dns";
+    /// DNS over TCP (port 53 or 5353): messages after a 2-byte length.
+    DnsTcp => crate::dns::DnsTcp, "dns_tcp";
 }

@@ -90,14 +90,6 @@ fn errors_name_the_key() {
             "metrics::flush_interval: must be greater than 0",
         ),
         (
-            "protocols: {enabled: [http1, gopher]}",
-            "protocols::enabled::1: unknown protocol \"gopher\"; known: http1",
-        ),
-        (
-            "protocols: {ports: {gopher: [70]}}",
-            "protocols::ports::gopher: unknown protocol \"gopher\"; known: http1",
-        ),
-        (
             "metrics: {temporality: weekly}",
             "metrics::temporality: unknown variant `weekly`, expected `cumulative` or `delta`",
         ),
@@ -112,4 +104,26 @@ fn forced_ports_reach_the_kernel_filter() {
     assert_eq!(config.capture(1).l7_ports, vec![8081, 9000]);
     assert!(config.protocols.raw_query_text);
     assert_eq!(config.protocols.enabled, None);
+}
+
+#[test]
+fn unknown_protocols_are_named_with_the_known_ones() {
+    let known = sonde_ebpf_protocols::Protocol::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert!(known.starts_with("http1, "), "{known}");
+    assert_eq!(
+        parse("protocols: {enabled: [http1, gopher]}").unwrap_err(),
+        format!("protocols::enabled::1: unknown protocol \"gopher\"; known: {known}")
+    );
+    assert_eq!(
+        parse("protocols: {ports: {gopher: [70]}}").unwrap_err(),
+        format!("protocols::ports::gopher: unknown protocol \"gopher\"; known: {known}")
+    );
+    assert_eq!(
+        parse("protocols: {ports: {http1: [70], dns_tcp: [70]}}").unwrap_err(),
+        "protocols::ports::http1: port 70 is also given to \"dns_tcp\""
+    );
 }

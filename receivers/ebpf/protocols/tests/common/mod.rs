@@ -45,8 +45,13 @@ impl Conn {
     }
 
     pub fn with_limits(local: Role, limits: Limits) -> Self {
+        Conn::of(Protocol::Http1, local, limits)
+    }
+
+    /// A connection speaking `protocol`.
+    pub fn of(protocol: Protocol, local: Role, limits: Limits) -> Self {
         Conn {
-            session: Session::new(Protocol::Http1, local, limits),
+            session: Session::new(protocol, local, limits),
             events: Vec::new(),
             started: Vec::new(),
             segments: 0,

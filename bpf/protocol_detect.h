@@ -57,6 +57,28 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 	}
 }
 
+/* DNS (RFC 1035 §4.1.1) has no magic: a header with opcode QUERY, Z clear,
+ * one question, and for a query no answers. Only tried on the DNS ports (see
+ * sonde_detect_socket), as user space does. */
+static __always_inline bool detect_dns_header(const __u8 *head, __u32 len)
+{
+	if (len < 8)
+		return false;
+	__u8 opcode = (head[2] >> 3) & 0xf;
+	bool z = head[3] & 0x40;
+	bool response = head[2] & 0x80;
+	__u16 qdcount = ((__u16)head[4] << 8) | head[5];
+	__u16 ancount = ((__u16)head[6] << 8) | head[7];
+	if (opcode != 0 || z || qdcount != 1)
+		return false;
+	return response || ancount == 0;
+}
+
+static __always_inline bool dns_port(__u16 port)
+{
+	return port == 53 || port == 5353;
+}
+
 /* The protocol the first bytes of a message announce, or SONDE_L7_UNKNOWN.
  * direction is the syscall's (SONDE_EGRESS / SONDE_INGRESS). */
 static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 direction)
@@ -64,6 +86,25 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 	if (detect_http1(head, len))
 		return SONDE_L7_HTTP1;
 	return SONDE_L7_UNKNOWN;
+}
+
+/* What sonde_detect_l7 cannot tell from the bytes alone: DNS, over UDP (the
+ * only UDP protocol parsed) and over TCP (after a 2-byte length), on the DNS
+ * ports. */
+static __always_inline __u8 sonde_detect_socket(struct sock *sk, const __u8 *head, __u32 len)
+{
+	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!dns_port(sport) && !dns_port(dport))
+		return SONDE_L7_UNKNOWN;
+	if (is_udp(sk))
+		return detect_dns_header(head, len) ? SONDE_L7_DNS : SONDE_L7_UNKNOWN;
+	/* Over TCP the header follows the length; 6 of its bytes fit. */
+	if (len < 8)
+		return SONDE_L7_UNKNOWN;
+	__u8 opcode = (head[4] >> 3) & 0xf;
+	__u16 qdcount = ((__u16)head[6] << 8) | head[7];
+	return opcode == 0 && qdcount == 1 ? SONDE_L7_DNS : SONDE_L7_UNKNOWN;
 }
 
 /* SONDE_L7_BY_PORT when either end of sk has a port the config assigns to a

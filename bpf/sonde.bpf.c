@@ -118,9 +118,13 @@ static __always_inline int data_exit(__s64 ret)
 	if (!info || info->l7_protocol == SONDE_L7_UNKNOWN) {
 		__u8 head[SONDE_DETECT_LEN] = {};
 		__u32 head_len = read_head(&args, bytes, head);
-		__u8 l7 = sonde_detect_l7(head, head_len, args.direction);
+		struct sock *sk = (struct sock *)args.sock;
+		/* UDP carries DNS only: never the stream protocols' checks. */
+		__u8 l7 = is_udp(sk) ? SONDE_L7_UNKNOWN : sonde_detect_l7(head, head_len, args.direction);
 		if (l7 == SONDE_L7_UNKNOWN)
-			l7 = forced_by_port((struct sock *)args.sock);
+			l7 = sonde_detect_socket(sk, head, head_len);
+		if (l7 == SONDE_L7_UNKNOWN)
+			l7 = forced_by_port(sk);
 		if (l7 == SONDE_L7_UNKNOWN) {
 			count(SONDE_COUNTER_FILTERED_NOT_L7);
 			return 0;

@@ -258,16 +258,18 @@ impl ProtocolsConfig {
                 ));
             }
         }
-        let mut owner: BTreeMap<u16, &str> = BTreeMap::new();
+        // One port may carry one protocol per transport (DNS over UDP and TCP).
+        let mut owner: BTreeMap<(u16, bool), &str> = BTreeMap::new();
         for (name, ports) in &self.ports {
-            if Protocol::from_name(name).is_none() {
+            let Some(protocol) = Protocol::from_name(name) else {
                 return Err(ConfigError::new(
                     &["protocols", "ports", name],
                     format!("unknown protocol {name:?}; known: {}", known()),
                 ));
-            }
+            };
+            let udp = protocol.transport() == sonde_ebpf_protocols::Transport::Udp;
             for &port in ports {
-                if let Some(other) = owner.insert(port, name) {
+                if let Some(other) = owner.insert((port, udp), name) {
                     if other != name {
                         return Err(ConfigError::new(
                             &["protocols", "ports", name],

@@ -17,8 +17,9 @@ use crate::config::ProtocolsConfig;
 #[derive(Clone, Debug)]
 pub struct ProtocolChoice {
     enabled: Vec<Protocol>,
-    /// Port → protocol forced on connections with that port at either end.
-    by_port: HashMap<u16, Protocol>,
+    /// Port and transport → protocol forced on sockets with that port at
+    /// either end (one port may carry DNS over UDP and over TCP).
+    by_port: HashMap<(u16, Transport), Protocol>,
     pub describe: DescribeOptions,
 }
 
@@ -37,7 +38,7 @@ impl ProtocolChoice {
             .ports
             .iter()
             .filter_map(|(name, ports)| Some((Protocol::from_name(name)?, ports)))
-            .flat_map(|(p, ports)| ports.iter().map(move |&port| (port, p)))
+            .flat_map(|(p, ports)| ports.iter().map(move |&port| ((port, p.transport()), p)))
             .collect();
         ProtocolChoice {
             enabled,
@@ -74,7 +75,7 @@ impl ProtocolChoice {
             (tuple.local.port(), L7Role::Server),
         ]
         .into_iter()
-        .find_map(|(port, role)| Some((*self.by_port.get(&port)?, role)));
+        .find_map(|(port, role)| Some((*self.by_port.get(&(port, transport))?, role)));
         if let Some((protocol, role)) = forced {
             return Some((protocol, known.unwrap_or(role)));
         }

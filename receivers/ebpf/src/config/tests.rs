@@ -126,4 +126,6 @@ fn unknown_protocols_are_named_with_the_known_ones() {
         parse("protocols: {ports: {http1: [70], dns_tcp: [70]}}").unwrap_err(),
         "protocols::ports::http1: port 70 is also given to \"dns_tcp\""
     );
+    // One port, two transports: DNS over UDP and over TCP.
+    assert!(parse("protocols: {ports: {dns: [5300], dns_tcp: [5300]}}").is_ok());
 }

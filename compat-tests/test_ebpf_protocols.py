@@ -1,0 +1,80 @@
+"""The eBPF receiver beyond HTTP/1, against the real servers and clients of each
+protocol: a run of known size gives exactly that many client spans (and server
+spans where the server is a traced process), RED histograms count the same, and
+the protocol's own errors come out with status ERROR and their `error.type`.
+
+Each test traces only its own server's port."""
+
+import subprocess
+
+import pytest
+
+from sondetest.ebpf import ebpf_config, require_tools
+from sondetest.ports import free_port
+from sondetest.servers import Dnsmasq
+from sondetest.telemetry import dump, ebpf_spans, histogram_points, latest
+from sondetest.wait import wait_until
+
+pytestmark = pytest.mark.usefixtures("ebpf_required")
+
+ERROR = 2
+
+
+def spans_where(sink, **attrs):
+    return [s for s in ebpf_spans(sink)
+            if all(s.attrs.get(k) == v for k, v in attrs.items())]
+
+
+def wait_spans(sink, count: int, what: str, **attrs):
+    wait_until(lambda: len(spans_where(sink, **attrs)) >= count, timeout=60, interval=0.5,
+               what=f"{count} {what}")
+
+
+def test_dns_over_udp_and_tcp_with_dig_against_dnsmasq(start_sonde, grpc_sink, ports, peers):
+    require_tools("dig", "dnsmasq")
+    port = free_port()
+    dns = Dnsmasq(peers, port)
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms",
+                                    ebpf_overrides={"protocols": {"ports": {"dns": [port], "dns_tcp": [port]}}}),
+                        ports)
+    names = [f"n{i}.ok.demo.test" for i in range(10)]
+    for name in names:
+        assert dns.dig(name) == "10.1.2.3"
+    assert dns.dig("www.ok.demo.test", "+tcp") == "10.1.2.3"
+    # Under the local domain and not given an address: NXDOMAIN.
+    subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+tries=1", "nosuch.demo.test"],
+                   check=True, capture_output=True, timeout=30)
+
+    wait_spans(grpc_sink, 2, "NXDOMAIN spans", **{"dns.question.name": "nosuch.demo.test"})
+    wait_spans(grpc_sink, 2, "tcp spans", **{"dns.question.name": "www.ok.demo.test"})
+    assert sonde.stop() == 0
+
+    got = [s for s in ebpf_spans(grpc_sink) if s.attrs.get("dns.question.name", "").endswith(
+        "demo.test") and s.attrs.get("dns.question.name") != "probe.ok.demo.test"]
+    clients = [s for s in got if s.kind == "CLIENT"]
+    servers = [s for s in got if s.kind == "SERVER"]
+    assert sorted(s.attrs["dns.question.name"] for s in clients) == sorted(
+        names + ["www.ok.demo.test", "nosuch.demo.test"]), dump(clients)
+    assert len(servers) == len(clients), dump(servers)
+    assert all(s.resource["process.pid"] == dns.pid for s in servers)
+    assert {s.name for s in got} == {"DNS A"}
+
+    [nx_client] = [s for s in clients if s.attrs["dns.question.name"] == "nosuch.demo.test"]
+    assert nx_client.status == ERROR
+    assert nx_client.attrs["error.type"] == "NXDOMAIN"
+    ok = [s for s in got if s.attrs["dns.question.name"] != "nosuch.demo.test"]
+    assert all("error.type" not in s.attrs and s.status != ERROR for s in ok), dump(ok)
+    # The client was joined to the server over TCP (one trace, server child of client).
+    [tcp_client] = [s for s in clients if s.attrs["dns.question.name"] == "www.ok.demo.test"]
+    [tcp_server] = [s for s in servers if s.attrs["dns.question.name"] == "www.ok.demo.test"]
+    assert (tcp_server.trace_id, tcp_server.parent) == (tcp_client.trace_id, tcp_client.span_id)
+
+    points = histogram_points(grpc_sink.snapshot("metrics"), "dns.lookup.duration")
+    counts = {}
+    for p in points:
+        if p.attrs.get("dns.question.name", "").endswith("demo.test"):
+            counts.setdefault(p.resource["process.pid"], []).append(p)
+    total = sum(p.count for pid, ps in counts.items() for p in latest(ps, pid))
+    probe = sum(p.count for pid, ps in counts.items() for p in latest(ps, pid)
+                if p.attrs.get("dns.question.name") == "probe.ok.demo.test")
+    assert total - probe == len(clients)

@@ -166,4 +166,6 @@ macro_rules! protocols {
 protocols! {
     /// HTTP/1.0 and HTTP/1.1.
     Http1 => crate::http1::Http1, "http1";
+    /// PostgreSQL's frontend/backend protocol 3.0.
+    Postgres => crate::postgres::Postgres, "postgresql";
 }

@@ -43,11 +43,15 @@ mod framework_tests;
 pub mod http1;
 mod pairing;
 mod parse;
+pub mod postgres;
 mod protocol;
+#[cfg(test)]
+mod recording;
 mod registry;
 pub mod route;
 mod segment;
 mod session;
+pub mod sql;
 mod stream;
 
 pub use describe::{

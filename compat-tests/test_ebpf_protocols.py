@@ -5,13 +5,14 @@ the protocol's own errors come out with status ERROR and their `error.type`.
 
 Each test traces only its own server's port."""
 
+import os
 import subprocess
 
 import pytest
 
 from sondetest.ebpf import ebpf_config, require_tools
 from sondetest.ports import free_port
-from sondetest.servers import Dnsmasq
+from sondetest.servers import Dnsmasq, Postgres
 from sondetest.telemetry import dump, ebpf_spans, histogram_points, latest
 from sondetest.wait import wait_until
 
@@ -78,3 +79,84 @@ def test_dns_over_udp_and_tcp_with_dig_against_dnsmasq(start_sonde, grpc_sink, p
     probe = sum(p.count for pid, ps in counts.items() for p in latest(ps, pid)
                 if p.attrs.get("dns.question.name") == "probe.ok.demo.test")
     assert total - probe == len(clients)
+
+
+def run(args: list[str], env: dict | None = None) -> tuple[int, str]:
+    """Runs a client to its end; its pid (the traced process) and its output."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    return proc.pid, out
+
+
+def red_count(sink, metric: str, pid: int, **attrs) -> int:
+    points = histogram_points(sink.snapshot("metrics"), metric)
+    return sum(p.count for p in latest(points, pid)
+               if all(p.attrs.get(k) == v for k, v in attrs.items()))
+
+
+PG_TRANSACTIONS = 25
+PG_CLIENTS = 2
+
+
+def test_postgresql_with_pgbench_and_psql(start_sonde, grpc_sink, ports, peers):
+    port = free_port()
+    pg = Postgres(peers, port)
+    env = {**os.environ, "PGSSLMODE": "disable"}
+    run(["pgbench", "-i", "-s", "1", "-q", *pg.conn()], env)
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms"), ports)
+
+    runs = {}
+    for mode in ("simple", "prepared"):
+        pid, out = run(["pgbench", "-n", "-M", mode, "-c", str(PG_CLIENTS), "-t",
+                        str(PG_TRANSACTIONS), *pg.conn()], env)
+        assert f"number of transactions actually processed: {PG_CLIENTS * PG_TRANSACTIONS}" \
+            in out, out
+        runs[mode] = pid
+    bad = subprocess.run(["psql", *pg.conn(), "-X", "-c", "SELECT * FROM nosuch WHERE id = 7"],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert 'relation "nosuch" does not exist' in bad.stderr
+
+    made = PG_CLIENTS * PG_TRANSACTIONS
+    accounts = {"db.operation.name": "UPDATE", "db.collection.name": "pgbench_accounts"}
+    wait_spans(grpc_sink, 4 * made, "UPDATE pgbench_accounts spans", **accounts)
+    wait_spans(grpc_sink, 2, "failed SELECT spans", **{"db.collection.name": "nosuch"})
+    # The last histogram flush after the last span.
+    wait_until(lambda: sum(red_count(grpc_sink, "db.client.operation.duration", pid, **accounts)
+                           for pid in runs.values()) == 2 * made,
+               timeout=30, interval=0.5, what="histogram counts")
+    assert sonde.stop() == 0
+
+    every = [s for s in ebpf_spans(grpc_sink) if s.attrs.get("db.system.name") == "postgresql"]
+    for mode, pid in runs.items():
+        mine = [s for s in every if s.resource["process.pid"] == pid]
+        assert all(s.kind == "CLIENT" for s in mine)
+        by_statement = {}
+        for s in mine:
+            key = (s.attrs.get("db.operation.name"), s.attrs.get("db.collection.name"))
+            by_statement[key] = by_statement.get(key, 0) + 1
+        for statement in [("BEGIN", None), ("UPDATE", "pgbench_accounts"),
+                          ("SELECT", "pgbench_accounts"), ("UPDATE", "pgbench_tellers"),
+                          ("UPDATE", "pgbench_branches"), ("INSERT", "pgbench_history"),
+                          ("END", None)]:
+            assert by_statement.get(statement) == made, (mode, statement, by_statement)
+        assert red_count(grpc_sink, "db.client.operation.duration", pid, **accounts) == made
+    servers = [s for s in every if s.kind == "SERVER"
+               and s.attrs.get("db.collection.name") == "pgbench_accounts"
+               and s.attrs.get("db.operation.name") == "UPDATE"]
+    assert len(servers) == 2 * made
+    assert all(s.attrs["db.namespace"] == "sonde" for s in every), dump(every[:3])
+
+    [client] = [s for s in every if s.kind == "CLIENT" and s.attrs.get("db.collection.name")
+                == "nosuch"]
+    [server] = [s for s in every if s.kind == "SERVER" and s.attrs.get("db.collection.name")
+                == "nosuch"]
+    for s in (client, server):
+        assert s.name == "SELECT nosuch"
+        assert s.status == ERROR
+        assert s.attrs["db.response.status_code"] == "42P01"
+        assert s.attrs["error.type"] == "42P01"
+        assert s.attrs["db.query.text"] == "SELECT * FROM nosuch WHERE id = ?"
+    # The backend's span is the child of psql's: joined by the TCP sequence.
+    assert (server.trace_id, server.parent) == (client.trace_id, client.span_id)

@@ -41,6 +41,7 @@ pub mod http1;
 mod pairing;
 mod parse;
 mod protocol;
+pub mod redis;
 mod registry;
 pub mod route;
 mod segment;

@@ -58,6 +58,7 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 }
 
 #include "detect_postgres.h"
+#include "detect_redis.h"
 
 /* DNS (RFC 1035 §4.1.1) has no magic: a header with opcode QUERY, Z clear,
  * one question, and for a query no answers. Only tried on the DNS ports (see
@@ -89,6 +90,8 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 		return SONDE_L7_HTTP1;
 	if (detect_postgres(head, len, direction))
 		return SONDE_L7_POSTGRES;
+	if (detect_redis(head, len))
+		return SONDE_L7_REDIS;
 	return SONDE_L7_UNKNOWN;
 }
 

@@ -47,6 +47,7 @@ pub mod postgres;
 mod protocol;
 #[cfg(test)]
 mod recording;
+pub mod redis;
 mod registry;
 pub mod route;
 mod segment;

@@ -12,7 +12,7 @@ import pytest
 
 from sondetest.ebpf import ebpf_config, require_tools
 from sondetest.ports import free_port
-from sondetest.servers import Dnsmasq, Postgres
+from sondetest.servers import Dnsmasq, Postgres, Redis
 from sondetest.telemetry import dump, ebpf_spans, histogram_points, latest
 from sondetest.wait import wait_until
 
@@ -160,3 +160,46 @@ def test_postgresql_with_pgbench_and_psql(start_sonde, grpc_sink, ports, peers):
         assert s.attrs["db.query.text"] == "SELECT * FROM nosuch WHERE id = ?"
     # The backend's span is the child of psql's: joined by the TCP sequence.
     assert (server.trace_id, server.parent) == (client.trace_id, client.span_id)
+
+
+REDIS_OPS = 1600
+
+
+def test_redis_pipelined_benchmark_and_a_wrongtype_error(start_sonde, grpc_sink, ports, peers):
+    port = free_port()
+    redis = Redis(peers, port)
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms"), ports)
+
+    pid, out = run(["redis-benchmark", "-p", str(port), "-n", str(REDIS_OPS), "-P", "16",
+                    "-c", "2", "-t", "set,get", "-q"])
+    assert "SET" in out and "GET" in out, out
+    redis.cli("HSET", "sonde:list", "f", "x")
+    wrong = redis.cli("LPUSH", "sonde:list", "y")
+    assert wrong.startswith("WRONGTYPE"), wrong
+
+    wait_spans(grpc_sink, 2 * REDIS_OPS, "GET spans", **{"db.operation.name": "GET"})
+    wait_spans(grpc_sink, 2, "LPUSH spans", **{"db.operation.name": "LPUSH"})
+    wait_until(lambda: red_count(grpc_sink, "db.client.operation.duration", pid,
+                                 **{"db.operation.name": "GET"}) == REDIS_OPS,
+               timeout=30, interval=0.5, what="histogram counts")
+    assert sonde.stop() == 0
+
+    every = [s for s in ebpf_spans(grpc_sink) if s.attrs.get("db.system.name") == "redis"]
+    for op in ("SET", "GET"):
+        spans = [s for s in every if s.attrs.get("db.operation.name") == op]
+        clients = [s for s in spans if s.kind == "CLIENT" and s.resource["process.pid"] == pid]
+        servers = [s for s in spans if s.kind == "SERVER" and s.resource["process.pid"]
+                   == redis.pid]
+        assert (len(clients), len(servers)) == (REDIS_OPS, REDIS_OPS), op
+        assert all(s.name == op and s.status != ERROR for s in spans)
+        assert red_count(grpc_sink, "db.client.operation.duration", pid,
+                         **{"db.operation.name": op}) == REDIS_OPS
+    assert {s.attrs["db.query.text"] for s in every
+            if s.attrs.get("db.operation.name") == "SET"} == {"SET ? ?"}
+
+    lpush = [s for s in every if s.attrs.get("db.operation.name") == "LPUSH"]
+    assert sorted(s.kind for s in lpush) == ["CLIENT", "SERVER"]
+    for s in lpush:
+        assert s.status == ERROR
+        assert s.attrs["error.type"] == "WRONGTYPE"
+        assert s.attrs["db.response.status_code"] == "WRONGTYPE"

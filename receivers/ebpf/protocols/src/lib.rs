@@ -38,6 +38,7 @@ mod describe;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
+pub mod mqtt;
 mod pairing;
 mod parse;
 mod protocol;
@@ -46,6 +47,8 @@ pub mod route;
 mod segment;
 mod session;
 mod stream;
+#[cfg(test)]
+mod transcript;
 
 pub use describe::{
     Attribute, DescribeContext, DescribeOptions, Description, Family, SpanShape, Value,

@@ -166,4 +166,6 @@ macro_rules! protocols {
 protocols! {
     /// HTTP/1.0 and HTTP/1.1.
     Http1 => crate::http1::Http1, "http1";
+    /// MQTT 3.1, 3.1.1 and 5.0.
+    Mqtt => crate::mqtt::Mqtt, "mqtt";
 }

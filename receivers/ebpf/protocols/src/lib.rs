@@ -39,6 +39,7 @@ mod describe;
 mod framework_tests;
 pub mod http1;
 pub mod mqtt;
+pub mod nats;
 mod pairing;
 mod parse;
 mod protocol;

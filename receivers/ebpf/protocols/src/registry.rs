@@ -168,4 +168,6 @@ protocols! {
     Http1 => crate::http1::Http1, "http1";
     /// MQTT 3.1, 3.1.1 and 5.0.
     Mqtt => crate::mqtt::Mqtt, "mqtt";
+    /// The NATS client protocol.
+    Nats => crate::nats::Nats, "nats";
 }

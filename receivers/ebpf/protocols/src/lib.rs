@@ -34,6 +34,7 @@
 //! assert_eq!((r.path(), x.request_meta.start_ns, x.response_meta.end_ns), ("/users/7", 10, 40));
 //! ```
 
+pub mod amqp;
 mod describe;
 #[cfg(test)]
 mod framework_tests;

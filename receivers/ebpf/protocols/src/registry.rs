@@ -170,4 +170,6 @@ protocols! {
     Mqtt => crate::mqtt::Mqtt, "mqtt";
     /// The NATS client protocol.
     Nats => crate::nats::Nats, "nats";
+    /// AMQP 0-9-1 (RabbitMQ).
+    Amqp => crate::amqp::Amqp, "amqp";
 }

@@ -59,6 +59,7 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 
 #include "detect_postgres.h"
 #include "detect_redis.h"
+#include "detect_messaging.h"
 
 /* DNS (RFC 1035 §4.1.1) has no magic: a header with opcode QUERY, Z clear,
  * one question, and for a query no answers. Only tried on the DNS ports (see
@@ -92,6 +93,12 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 		return SONDE_L7_POSTGRES;
 	if (detect_redis(head, len))
 		return SONDE_L7_REDIS;
+	if (detect_mqtt(head, len))
+		return SONDE_L7_MQTT;
+	if (detect_nats(head, len))
+		return SONDE_L7_NATS;
+	if (detect_amqp(head, len))
+		return SONDE_L7_AMQP;
 	return SONDE_L7_UNKNOWN;
 }
 

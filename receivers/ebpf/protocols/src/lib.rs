@@ -36,11 +36,14 @@
 //! assert_eq!((r.path(), x.request_meta.start_ns, x.response_meta.end_ns), ("/users/7", 10, 40));
 //! ```
 
+pub mod amqp;
 mod describe;
 pub mod dns;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
+pub mod mqtt;
+pub mod nats;
 mod pairing;
 mod parse;
 pub mod postgres;
@@ -54,6 +57,8 @@ mod segment;
 mod session;
 pub mod sql;
 mod stream;
+#[cfg(test)]
+mod transcript;
 
 pub use describe::{
     Attribute, DescribeContext, DescribeOptions, Description, Family, SpanShape, Value,

@@ -218,4 +218,10 @@ protocols! {
     Dns => crate::dns::Dns, "dns";
     /// DNS over TCP (port 53 or 5353): messages after a 2-byte length.
     DnsTcp => crate::dns::DnsTcp, "dns_tcp";
+    /// MQTT 3.1, 3.1.1 and 5.0.
+    Mqtt => crate::mqtt::Mqtt, "mqtt";
+    /// The NATS client protocol.
+    Nats => crate::nats::Nats, "nats";
+    /// AMQP 0-9-1 (RabbitMQ).
+    Amqp => crate::amqp::Amqp, "amqp";
 }

@@ -12,7 +12,7 @@ import pytest
 
 from sondetest.ebpf import ebpf_config, require_tools
 from sondetest.ports import free_port
-from sondetest.servers import Dnsmasq, Postgres, Redis
+from sondetest.servers import Dnsmasq, Mosquitto, Postgres, Redis
 from sondetest.telemetry import dump, ebpf_spans, histogram_points, latest
 from sondetest.wait import wait_until
 
@@ -203,3 +203,34 @@ def test_redis_pipelined_benchmark_and_a_wrongtype_error(start_sonde, grpc_sink,
         assert s.status == ERROR
         assert s.attrs["error.type"] == "WRONGTYPE"
         assert s.attrs["db.response.status_code"] == "WRONGTYPE"
+
+
+MQTT_PUBLISHES = 50
+
+
+def test_mqtt_qos1_publishes_to_mosquitto(start_sonde, grpc_sink, ports, peers):
+    require_tools("mosquitto_pub")
+    port = free_port()
+    Mosquitto(peers, port)
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms"), ports)
+
+    pid, out = run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-i", "sonde-pub",
+                    "-t", "orders", "-m", "one order", "-q", "1", "--repeat",
+                    str(MQTT_PUBLISHES)])
+
+    def published():
+        return [s for s in spans_where(grpc_sink, **{"messaging.system": "mqtt"})
+                if s.resource["process.pid"] == pid and s.attrs.get(
+                    "messaging.destination.name") == "orders"]
+
+    wait_until(lambda: len(published()) >= MQTT_PUBLISHES, timeout=60, interval=0.5,
+               what=f"{MQTT_PUBLISHES} publish spans")
+    wait_until(lambda: red_count(grpc_sink, "messaging.client.operation.duration", pid,
+                                 **{"messaging.destination.name": "orders"})
+               == MQTT_PUBLISHES, timeout=30, interval=0.5, what="histogram counts")
+    assert sonde.stop() == 0
+    spans = published()
+    assert len(spans) == MQTT_PUBLISHES, dump(spans)
+    assert {(s.name, s.kind) for s in spans} == {("publish orders", "PRODUCER")}
+    assert {s.attrs["messaging.client.id"] for s in spans} == {"sonde-pub"}
+    assert all(s.status != ERROR for s in spans)

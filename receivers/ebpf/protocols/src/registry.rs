@@ -166,4 +166,6 @@ macro_rules! protocols {
 protocols! {
     /// HTTP/1.0 and HTTP/1.1.
     Http1 => crate::http1::Http1, "http1";
+    /// HTTP/2 (cleartext or after TLS), gRPC included.
+    Http2 => crate::http2::Http2, "http2";
 }

@@ -19,6 +19,9 @@ const H2LOAD_1: &[u8] = include_bytes!("../testdata/http2/h2load_1.trace");
 const H2LOAD_M8: &[u8] = include_bytes!("../testdata/http2/h2load_m8_0.trace");
 const NGHTTP: &[u8] = include_bytes!("../testdata/http2/nghttp_0.trace");
 
+/// (stream, path, status, grpc-status) of exchanges, by stream.
+type Summary = Vec<(u32, Option<String>, Option<u16>, Option<u32>)>;
+
 /// The records of a trace: who sent them, and the bytes.
 fn records(trace: &[u8]) -> Vec<(Role, &[u8])> {
     let mut out = Vec::new();
@@ -118,7 +121,7 @@ impl Conn {
     }
 
     /// (stream, path, status, grpc-status) of every exchange, by stream.
-    fn summary(&self) -> Vec<(u32, Option<String>, Option<u16>, Option<u32>)> {
+    fn summary(&self) -> Summary {
         let mut out: Vec<_> = self
             .exchanges()
             .iter()
@@ -172,7 +175,7 @@ fn int_attr(d: &sonde_ebpf_protocols::Description, key: &str) -> Option<i64> {
 }
 
 /// The exchanges of a whole, clean replay: the truth the others are held to.
-fn truth(trace: &[u8]) -> Vec<(u32, Option<String>, Option<u16>, Option<u32>)> {
+fn truth(trace: &[u8]) -> Summary {
     let mut c = Conn::new(Role::Client);
     c.replay(trace);
     c.close();
@@ -181,7 +184,7 @@ fn truth(trace: &[u8]) -> Vec<(u32, Option<String>, Option<u16>, Option<u32>)> {
 
 /// Whether a partial view agrees with the truth: every exchange it reports
 /// is one of the truth's streams, and what it could read is what was sent.
-fn agrees(seen: &Conn, truth: &[(u32, Option<String>, Option<u16>, Option<u32>)]) {
+fn agrees(seen: &Conn, truth: &Summary) {
     for x in seen.exchanges() {
         let (q, r) = h2(x);
         let Some(t) = truth.iter().find(|t| t.0 == q.stream_id) else {

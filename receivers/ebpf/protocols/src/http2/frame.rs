@@ -71,7 +71,9 @@ impl Head {
             DATA | HEADERS | CONTINUATION | PUSH_PROMISE => on_stream,
             PRIORITY => on_stream && self.len == 5,
             RST_STREAM => on_stream && self.len == 4,
-            SETTINGS => !on_stream && self.len % 6 == 0 && (!self.has(ACK) || self.len == 0),
+            SETTINGS => {
+                !on_stream && self.len.is_multiple_of(6) && (!self.has(ACK) || self.len == 0)
+            }
             PING => !on_stream && self.len == 8,
             GOAWAY => !on_stream && self.len >= 8,
             WINDOW_UPDATE => self.len == 4,
@@ -178,7 +180,7 @@ pub fn header_table_size(payload: &[u8]) -> Option<u32> {
         .chunks_exact(6)
         .filter(|s| u16::from_be_bytes([s[0], s[1]]) == SETTINGS_HEADER_TABLE_SIZE)
         .map(|s| u32::from_be_bytes([s[2], s[3], s[4], s[5]]))
-        .last()
+        .next_back()
 }
 
 /// The name RFC 9113 §7 gives an error code.

@@ -83,6 +83,13 @@ struct Block {
     consumed: usize,
 }
 
+/// Why a header block cannot be read yet, or at all.
+enum Stop {
+    /// At least this many more bytes are needed.
+    Need(usize),
+    Malformed(Malformed),
+}
+
 /// Stream `id` ended: its answer as it stands.
 fn answer(streams: &mut Streams, id: u32, end: message::End) -> H2Step {
     match streams.take(id) {
@@ -133,19 +140,19 @@ impl Http2 {
 
     /// The header block starting with frame `head` at the input's start,
     /// with its CONTINUATION frames.
-    fn block(&mut self, head: Head, input: Input<'_>) -> Result<Block, ParseResult<H2Step>> {
+    fn block(&mut self, head: Head, input: Input<'_>) -> Result<Block, Stop> {
         let bytes = input.bytes;
         let len = bytes.len();
         let end = head.total();
         if end > len && input.missing == 0 {
-            return Err(incomplete(end - len));
+            return Err(Stop::Need(end - len));
         }
         let payload = &bytes[frame::HEADER_LEN..end.min(len)];
         let (from, to) = match frame::fragment_bounds(&head, payload) {
             Ok(bounds) => bounds,
             // Cut before the padding length: nothing of the block is there.
             Err(_) if payload.is_empty() => (0, 0),
-            Err(e) => return Err(ParseResult::Malformed(e)),
+            Err(e) => return Err(Stop::Malformed(e)),
         };
         let first = (
             (frame::HEADER_LEN + from).min(len),
@@ -167,7 +174,7 @@ impl Http2 {
         loop {
             let Some(next) = Head::read(&bytes[at..]) else {
                 if input.missing == 0 {
-                    return Err(incomplete(at + frame::HEADER_LEN - len));
+                    return Err(Stop::Need(at + frame::HEADER_LEN - len));
                 }
                 // The next frame's header was not captured.
                 return Ok(Block {
@@ -178,12 +185,12 @@ impl Http2 {
                 });
             };
             if next.kind != frame::CONTINUATION || next.stream != head.stream {
-                return Err(ParseResult::Malformed(Malformed::Framing));
+                return Err(Stop::Malformed(Malformed::Framing));
             }
             let end = at + next.total();
             if end > len {
                 if input.missing == 0 {
-                    return Err(incomplete(end - len));
+                    return Err(Stop::Need(end - len));
                 }
                 self.block
                     .extend_from_slice(&bytes[at + frame::HEADER_LEN..len]);
@@ -213,7 +220,8 @@ impl Http2 {
     fn headers(&mut self, from: Role, head: Head, input: Input<'_>) -> ParseResult<H2Step> {
         let b = match self.block(head, input) {
             Ok(b) => b,
-            Err(result) => return result,
+            Err(Stop::Need(n)) => return incomplete(n),
+            Err(Stop::Malformed(e)) => return ParseResult::Malformed(e),
         };
         let Http2 {
             decoders,

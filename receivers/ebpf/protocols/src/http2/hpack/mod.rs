@@ -46,6 +46,7 @@ pub struct Decoded {
 
 /// The decoding state of one direction: its dynamic table, and the limit
 /// the other end set for it.
+#[derive(Default)]
 pub struct Decoder {
     table: Table,
     /// SETTINGS_HEADER_TABLE_SIZE as the decoding end last announced it;
@@ -53,16 +54,6 @@ pub struct Decoder {
     limit: Option<usize>,
     /// Decoded strings of the field at hand: its name, then its value.
     scratch: Vec<u8>,
-}
-
-impl Default for Decoder {
-    fn default() -> Self {
-        Decoder {
-            table: Table::default(),
-            limit: None,
-            scratch: Vec::new(),
-        }
-    }
 }
 
 /// Where a field's name is.

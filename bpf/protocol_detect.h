@@ -61,6 +61,20 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 #include "detect_redis.h"
 #include "detect_messaging.h"
 
+/* HTTP/2 (RFC 9113 §3.4): the client's connection preface, or the server's
+ * first frame, a SETTINGS (type 4) on stream 0 with flags 0 and a length that
+ * is a multiple of 6. */
+static __always_inline bool detect_http2(const __u8 *head, __u32 len)
+{
+	if (STARTS_WITH(head, len, "PRI * HT"))
+		return true;
+	if (len < 8 || head[0] != 0 || head[3] != 4 || head[4] != 0 || head[5] != 0 ||
+	    head[6] != 0 || head[7] != 0)
+		return false;
+	__u32 n = ((__u32)head[1] << 8) | head[2];
+	return n % 6 == 0;
+}
+
 /* DNS (RFC 1035 §4.1.1) has no magic: a header with opcode QUERY, Z clear,
  * one question, and for a query no answers. Only tried on the DNS ports (see
  * sonde_detect_socket), as user space does. */
@@ -89,6 +103,8 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 {
 	if (detect_http1(head, len))
 		return SONDE_L7_HTTP1;
+	if (detect_http2(head, len))
+		return SONDE_L7_HTTP2;
 	if (detect_postgres(head, len, direction))
 		return SONDE_L7_POSTGRES;
 	if (detect_redis(head, len))

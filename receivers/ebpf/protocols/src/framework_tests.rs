@@ -3,9 +3,11 @@
 //! one-way requests, a message in several units with an early answer.
 //!
 //! The toy speaks lines. Client: `Q<id> text` (a request), `N text`
-//! (one-way), `B<id> <n>` followed by n body bytes (taken 4 at a time).
+//! (one-way), `B<id> <n>` followed by n body bytes (taken 4 at a time),
+//! `C<id>` (cancels its request), `K text` (belongs to no message).
 //! Server: `A<id> text` (answer), `I<id>` (interim), `P text` (push),
-//! `U<id>` (answer, then another protocol).
+//! `U<id>` (answer, then another protocol), `S<id>` (an answer to `<id>`
+//! begins; it is handed over with its `A<id>`, like HTTP/2's).
 
 use memchr::memchr;
 
@@ -19,6 +21,8 @@ use crate::session::{Engine, Event, Half, Limits, UnpairedReason};
 #[derive(Default)]
 struct Toy {
     body_left: [usize; 2],
+    /// Answers begun by `S<id>`: id, and the start of its unit.
+    begun: Vec<(u64, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +35,8 @@ struct Req {
 struct Resp {
     id: u64,
     kind: u8,
+    /// When its `S<id>` line came.
+    started: Option<u64>,
 }
 
 impl ProtocolParser for Toy {
@@ -40,17 +46,17 @@ impl ProtocolParser for Toy {
 
     fn detect(first: &[u8], _: Direction) -> Option<Kind> {
         match first.first()? {
-            b'Q' | b'N' | b'B' => Some(Kind::Request),
-            b'A' | b'I' | b'P' | b'U' => Some(Kind::Response),
+            b'Q' | b'N' | b'B' | b'C' | b'K' => Some(Kind::Request),
+            b'A' | b'I' | b'P' | b'U' | b'S' => Some(Kind::Response),
             _ => None,
         }
     }
 
     fn may_start(from: Role, bytes: &[u8]) -> bool {
         let starts: &[u8] = if from == Role::Client {
-            b"QNB"
+            b"QNBCK"
         } else {
-            b"AIPU"
+            b"AIPUS"
         };
         bytes.first().is_some_and(|b| starts.contains(b))
     }
@@ -108,8 +114,27 @@ impl ProtocolParser for Toy {
                     consumed: nl + 1,
                 }
             }
+            (Role::Client, b'C') => whole(Message::Response(Resp {
+                id,
+                kind: b'C',
+                started: None,
+            })),
+            (Role::Client, b'K') | (Role::Server, b'S') => {
+                if line[0] == b'S' {
+                    self.begun.push((id, input.start_ns));
+                }
+                ParseResult::Parsed {
+                    message: Step::Body,
+                    consumed: nl + 1,
+                }
+            }
             (Role::Server, kind @ (b'A' | b'I' | b'P' | b'U')) => {
-                whole(Message::Response(Resp { id, kind }))
+                let started = self
+                    .begun
+                    .iter()
+                    .position(|&(b, _)| b == id)
+                    .map(|i| self.begun.remove(i).1);
+                whole(Message::Response(Resp { id, kind, started }))
             }
             _ => ParseResult::Malformed(Malformed::StartLine),
         }
@@ -128,6 +153,7 @@ impl ProtocolParser for Toy {
             b'I' => Disposition::Interim,
             b'P' => Disposition::Unsolicited,
             b'U' => Disposition::Upgrade,
+            b'C' => Disposition::Cancel,
             _ => Disposition::Final,
         }
     }
@@ -142,6 +168,13 @@ impl ProtocolParser for Toy {
 
     fn response_id(response: &Resp) -> u64 {
         response.id
+    }
+
+    fn started_ns(message: &Message<Req, Resp>) -> Option<u64> {
+        match message {
+            Message::Response(r) => r.started,
+            Message::Request(_) => None,
+        }
     }
 }
 
@@ -314,4 +347,60 @@ fn upgrade_stops_the_session_and_close_reports_the_rest() {
     assert_eq!(h.outcome(), vec![Ok((1, 1)), Err(UnpairedReason::Closed)]);
     assert!(h.engine.is_upgraded());
     assert_eq!(h.engine.stats().ignored_segments, 1);
+}
+
+#[test]
+fn bytes_of_no_message_are_consumed_and_counted_nowhere() {
+    let mut h = Harness::new();
+    h.push(IN, b"Q1 a\nK window update\n");
+    h.push(IN, b"K ping\nQ2 b\n");
+    h.push(OUT, b"A2\nA1\n");
+    assert_eq!(h.outcome(), vec![Ok((2, 2)), Ok((1, 1))]);
+    let Event::Exchange(x) = &h.events[1] else {
+        panic!()
+    };
+    // The request is its own line only; the K lines belong to nothing.
+    assert_eq!((x.request_meta.bytes, x.request_meta.end_ns), (5, 10));
+    assert_eq!(h.engine.stats().messages, 4);
+    assert_eq!(h.engine.stats().malformed, 0);
+}
+
+#[test]
+fn a_message_assembled_from_interleaved_units_starts_with_its_first() {
+    let mut h = Harness::new();
+    h.push(IN, b"Q1 a\nQ2 b\n");
+    h.push(OUT, b"S1\n");
+    h.push(OUT, b"S2\nA2\n");
+    h.push(OUT, b"A1\n");
+    assert_eq!(h.outcome(), vec![Ok((2, 2)), Ok((1, 1))]);
+    let starts: Vec<_> = h
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::Exchange(x) => (x.response_meta.start_ns, x.response_meta.end_ns),
+            _ => panic!(),
+        })
+        .collect();
+    // Answer 2 began and ended in segment 2; answer 1 began in segment 1
+    // and ended in segment 3.
+    assert_eq!(starts, vec![(200, 210), (100, 310)]);
+}
+
+#[test]
+fn a_cancel_from_the_requester_ends_its_request() {
+    let mut h = Harness::new();
+    h.push(IN, b"Q4 a\nQ5 b\n");
+    h.push(IN, b"C4\nC9\n");
+    h.push(OUT, b"A5\nA4 late\n");
+    // C4 answers 4 (from the requester's side); C9 cancels nothing; the late
+    // A4 finds no request left.
+    assert_eq!(
+        h.outcome(),
+        vec![Ok((4, 4)), Ok((5, 5)), Err(UnpairedReason::NoRequest)]
+    );
+    let Event::Exchange(x) = &h.events[0] else {
+        panic!()
+    };
+    assert_eq!((x.role, x.response.kind), (Role::Server, b'C'));
+    assert_eq!(x.response_meta.end_ns, 110);
 }

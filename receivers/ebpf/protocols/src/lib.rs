@@ -42,6 +42,7 @@ pub mod dns;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
+pub mod http2;
 pub mod mqtt;
 pub mod nats;
 mod pairing;

@@ -87,7 +87,7 @@ enum Open<P: ProtocolParser> {
     Answer { requester: Role, serial: u64 },
     /// A message reported alone when it ends.
     Lone(Half<P::Request, P::Response>, UnpairedReason),
-    /// An interim response: nothing to report.
+    /// An interim response, or a cancel matching no request: nothing to report.
     Interim,
 }
 
@@ -188,7 +188,8 @@ impl<P: ProtocolParser> Pairer<P> {
         start: Meta,
         stats: &mut Stats,
     ) -> Open<P> {
-        match P::disposition(&response) {
+        let disposition = P::disposition(&response);
+        match disposition {
             Disposition::Interim => {
                 stats.interim += 1;
                 return Open::Interim;
@@ -197,9 +198,12 @@ impl<P: ProtocolParser> Pairer<P> {
                 return Open::Lone(Half::Response(response), UnpairedReason::Unsolicited)
             }
             Disposition::Upgrade => self.upgraded = true,
-            Disposition::Final => {}
+            Disposition::Final | Disposition::Cancel => {}
         }
-        let requester = from.peer();
+        let requester = match disposition {
+            Disposition::Cancel => from,
+            _ => from.peer(),
+        };
         let queue = &mut self.queues[requester.index()];
         let slot = match P::PAIRING {
             Pairing::Fifo => queue.iter_mut().find(|e| e.response.is_none()),
@@ -222,6 +226,7 @@ impl<P: ProtocolParser> Pairer<P> {
                     serial: entry.serial,
                 }
             }
+            None if disposition == Disposition::Cancel => Open::Interim,
             None => Open::Lone(Half::Response(response), UnpairedReason::NoRequest),
         }
     }

@@ -100,6 +100,12 @@ pub enum Disposition {
     Upgrade,
     /// Sent without a request (a RESP3 push): reported as unpaired.
     Unsolicited,
+    /// Sent by the requester itself, and ends its own request as the
+    /// answer would (an HTTP/2 RST_STREAM from the client): it pairs with
+    /// the sender's request ([`Pairing::ById`]: the one with its id) and
+    /// the exchange is reported with it as the response. Matching no
+    /// request, it is dropped.
+    Cancel,
 }
 
 /// A message of protocol `P`, as a parser hands it to the framework.
@@ -123,7 +129,10 @@ pub enum Step<Req, Resp> {
     Whole(Message<Req, Resp>),
     /// A message begins; `Body` and `End` units follow.
     Head(Message<Req, Resp>),
-    /// More of the current message.
+    /// More of the current message; outside a message, bytes that belong
+    /// to none (an HTTP/2 SETTINGS or WINDOW_UPDATE frame, a DATA frame of a
+    /// stream whose answer is gathered by the parser): consumed, and
+    /// counted in no message.
     Body,
     /// The last unit of the current message.
     End,
@@ -204,6 +213,17 @@ pub trait ProtocolParser: Default {
     /// What a response does to its request.
     fn disposition(_response: &Self::Response) -> Disposition {
         Disposition::Final
+    }
+
+    /// When a message the parser assembled from units interleaved with
+    /// other messages' began: the [`Input::start_ns`] of its first unit,
+    /// which the parser kept (an HTTP/2 answer gathered from HEADERS, DATA
+    /// and trailer frames among other streams' frames, handed over as one
+    /// `Whole` message by the frame that ends it). The message's start is
+    /// then the earlier of this and its unit's. `None` (the default): the
+    /// message began with the unit that carries it.
+    fn started_ns(_message: &Message<Self::Request, Self::Response>) -> Option<u64> {
+        None
     }
 
     /// The id a [`Pairing::ById`] request carries.

@@ -210,6 +210,8 @@ macro_rules! protocols {
 protocols! {
     /// HTTP/1.0 and HTTP/1.1.
     Http1 => crate::http1::Http1, "http1";
+    /// HTTP/2 (cleartext or after TLS), gRPC included.
+    Http2 => crate::http2::Http2, "http2";
     /// Redis: RESP2 and RESP3.
     Redis => crate::redis::Redis, "redis";
     /// PostgreSQL's frontend/backend protocol 3.0.

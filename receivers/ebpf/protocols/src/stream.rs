@@ -201,7 +201,10 @@ impl Stream {
                     let end = self.end_before(pos, prev);
                     self.finish(from, end, cx);
                 }
-                let start = origin.start_at(pos);
+                let mut start = origin.start_at(pos);
+                if let Some(ns) = P::started_ns(&message) {
+                    start.start_ns = start.start_ns.min(ns);
+                }
                 cx.stats.messages += 1;
                 self.open = Some(start);
                 cx.pairer.begin(from, message, start, cx.stats, cx.emit);

@@ -14,7 +14,7 @@
 //!   reporting [`Event::Exchange`] and [`Event::Unpaired`].
 //! * A protocol is one type implementing [`ProtocolParser`] (see
 //!   `protocol.rs`), listed once in `registry.rs`: [`http1`], [`dns`] (over
-//!   UDP and over TCP).
+//!   UDP and over TCP) and [`kafka`].
 //! * [`route`] turns URL paths into low-cardinality `http.route` values.
 //!
 //! # Example
@@ -41,6 +41,7 @@ pub mod dns;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
+pub mod kafka;
 mod pairing;
 mod parse;
 mod protocol;

@@ -214,4 +214,7 @@ protocols! {
     Dns => crate::dns::Dns, "dns";
     /// DNS over TCP (port 53 or 5353): messages after a 2-byte length.
     DnsTcp => crate::dns::DnsTcp, "dns_tcp";
+    /// Kafka. After the protocols with a magic: its detection checks
+    /// sizes and ranges, not fixed bytes.
+    Kafka => crate::kafka::Kafka, "kafka";
 }

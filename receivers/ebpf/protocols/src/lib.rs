@@ -14,7 +14,7 @@
 //!   reporting [`Event::Exchange`] and [`Event::Unpaired`].
 //! * A protocol is one type implementing [`ProtocolParser`] (see
 //!   `protocol.rs`), listed once in `registry.rs`: [`http1`], [`dns`] (over
-//!   UDP and over TCP).
+//!   UDP and over TCP) and [`kafka`].
 //! * [`route`] turns URL paths into low-cardinality `http.route` values.
 //!
 //! # Example
@@ -43,6 +43,7 @@ pub mod dns;
 mod framework_tests;
 pub mod http1;
 pub mod http2;
+pub mod kafka;
 pub mod mqtt;
 pub mod nats;
 mod pairing;

@@ -226,4 +226,7 @@ protocols! {
     Nats => crate::nats::Nats, "nats";
     /// AMQP 0-9-1 (RabbitMQ).
     Amqp => crate::amqp::Amqp, "amqp";
+    /// Kafka. After the protocols with a magic: its detection checks
+    /// sizes and ranges, not fixed bytes.
+    Kafka => crate::kafka::Kafka, "kafka";
 }

@@ -42,8 +42,8 @@ pub const TCP_PORTS: [u16; 2] = [53, 5353];
 
 /// Largest TCP message (length prefix included) [`DnsTcp`] waits for in
 /// full, so its answers and EDNS RCODE are read; a larger one is parsed
-/// from its first [`QUESTION_SPAN`] bytes and the rest skipped, so the
-/// stream never holds a 64 KiB zone transfer message.
+/// from its first 271 bytes (the header and the longest question) and the
+/// rest skipped, so the stream never holds a 64 KiB zone transfer message.
 pub const TCP_WAIT_LIMIT: usize = 4096;
 
 /// Bytes after the header that surely hold the first question: the longest

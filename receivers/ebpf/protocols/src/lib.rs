@@ -38,6 +38,7 @@ mod describe;
 #[cfg(test)]
 mod framework_tests;
 pub mod http1;
+pub mod memcached;
 mod pairing;
 mod parse;
 mod protocol;

@@ -168,4 +168,6 @@ protocols! {
     Http1 => crate::http1::Http1, "http1";
     /// Redis: RESP2 and RESP3.
     Redis => crate::redis::Redis, "redis";
+    /// Memcached's text protocol, meta commands included.
+    Memcached => crate::memcached::Memcached, "memcached";
 }

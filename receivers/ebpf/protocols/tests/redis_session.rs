@@ -89,7 +89,10 @@ fn requests_written(records: &[Record]) -> usize {
                 at = line_end + 2;
                 for _ in 0..count {
                     let le = at + d[at..].windows(2).position(|w| w == b"\r\n").unwrap();
-                    let len: usize = std::str::from_utf8(&d[at + 1..le]).unwrap().parse().unwrap();
+                    let len: usize = std::str::from_utf8(&d[at + 1..le])
+                        .unwrap()
+                        .parse()
+                        .unwrap();
                     at = le + 2 + len + 2;
                 }
                 n += 1;
@@ -266,7 +269,10 @@ fn redis_benchmark_pipelines_of_16_pair_exactly_on_both_sides() {
                 let b = (i / 16) as u64;
                 assert_eq!(x.request_meta.start_ns, 200 * b);
                 assert_eq!(x.response_meta.end_ns, 200 * b + 110);
-                assert_eq!(x.request_meta.tcp_seq, 2000 * b as u32 + (i % 16) as u32 * x.request_meta.bytes as u32);
+                assert_eq!(
+                    x.request_meta.tcp_seq,
+                    2000 * b as u32 + (i % 16) as u32 * x.request_meta.bytes as u32
+                );
             }
             assert_eq!(c.started.len(), 48);
         }
@@ -353,9 +359,7 @@ fn redis_py_large_values_pipelines_and_transactions() {
         .iter()
         .all(|x| x.request_meta.start_ns == pipeline[0].request_meta.start_ns));
     assert_eq!(
-        xs.iter()
-            .filter(|x| redis(x).0.command() == "SCAN")
-            .count(),
+        xs.iter().filter(|x| redis(x).0.command() == "SCAN").count(),
         load(REDIS_PY)
             .iter()
             .filter(|r| r.wrote && r.data.windows(4).any(|w| w == b"SCAN"))
@@ -369,11 +373,7 @@ fn resp3_types_pair_and_pushes_are_unsolicited() {
     let mut c = Replay::new(Protocol::Redis, Role::Client);
     c.play(&load(RESP3_TYPES));
     c.close();
-    let kinds: Vec<_> = c
-        .exchanges()
-        .iter()
-        .map(|x| redis(x).1.kind())
-        .collect();
+    let kinds: Vec<_> = c.exchanges().iter().map(|x| redis(x).1.kind()).collect();
     assert_eq!(
         kinds,
         [
@@ -449,7 +449,13 @@ fn pubsub_confirmations_pair_with_their_command_and_messages_are_unsolicited() {
             .collect();
         assert_eq!(
             ops,
-            ["SUBSCRIBE", "PSUBSCRIBE", "PING", "UNSUBSCRIBE", "PUNSUBSCRIBE"]
+            [
+                "SUBSCRIBE",
+                "PSUBSCRIBE",
+                "PING",
+                "UNSUBSCRIBE",
+                "PUNSUBSCRIBE"
+            ]
         );
         // The second channel's confirmation (twice: subscribe and
         // unsubscribe) and the two published messages.
@@ -495,7 +501,14 @@ fn inline_commands_are_words_on_a_line() {
 
 #[test]
 fn every_split_of_every_syscall_gives_the_same_exchanges() {
-    for text in [REDIS_CLI_RESP3, RESP3_TYPES, REDIS_PY, INLINE, BENCHMARK, PUBSUB_RESP2] {
+    for text in [
+        REDIS_CLI_RESP3,
+        RESP3_TYPES,
+        REDIS_PY,
+        INLINE,
+        BENCHMARK,
+        PUBSUB_RESP2,
+    ] {
         let records = load(text);
         let whole = {
             let mut c = Replay::new(Protocol::Redis, Role::Client);
@@ -564,7 +577,10 @@ fn a_capture_of_1_kib_loses_values_not_the_pairing() {
     let docs = cut.exchanges()[0];
     assert!(docs.response_meta.truncated);
     assert_eq!(docs.response_meta.bytes, 16384);
-    assert_eq!(lines(cut)[1..], lines(&replay_all(REDIS_CLI, Role::Client, Limits::default(), usize::MAX)[0])[1..]);
+    assert_eq!(
+        lines(cut)[1..],
+        lines(&replay_all(REDIS_CLI, Role::Client, Limits::default(), usize::MAX)[0])[1..]
+    );
     assert!(cut.unpaired().is_empty());
 }
 
@@ -602,7 +618,13 @@ fn requests_are_detected_and_replies_are_not() {
         detect(b"PING\r\n", Direction::Egress).map(|d| d.protocol),
         Some(Protocol::Redis)
     );
-    for other in [&b"GET / HTTP/1.1\r\n"[..], b"get foo\r\n", b"*", b"*3\r\n", b"+OK\r\n"] {
+    for other in [
+        &b"GET / HTTP/1.1\r\n"[..],
+        b"get foo\r\n",
+        b"*",
+        b"*3\r\n",
+        b"+OK\r\n",
+    ] {
         assert_ne!(
             detect(other, Direction::Egress).map(|d| d.protocol),
             Some(Protocol::Redis),
@@ -623,8 +645,5 @@ fn unanswered_commands_are_reported_at_close() {
         panic!()
     };
     assert_eq!(q.command(), "BLPOP");
-    assert!(c
-        .events
-        .iter()
-        .all(|e| !matches!(e, Event::Exchange(_))));
+    assert!(c.events.iter().all(|e| !matches!(e, Event::Exchange(_))));
 }

@@ -232,7 +232,11 @@ impl Request {
             return None;
         }
         let arg = self.first_arg()?;
-        let arg = if self.inline { unquote(arg) } else { arg.to_vec() };
+        let arg = if self.inline {
+            unquote(arg)
+        } else {
+            arg.to_vec()
+        };
         Some(String::from_utf8_lossy(&arg).into_owned())
     }
 

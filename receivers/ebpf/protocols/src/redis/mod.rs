@@ -91,7 +91,9 @@ impl Redis {
         match resp::walk(frames, input.bytes, 0, bulks_only) {
             Err(m) => ParseResult::Malformed(m),
             Ok(Walked::Done(at)) => parsed(Step::End, at),
-            Ok(Walked::Beyond { end, done }) => parsed(if done { Step::End } else { Step::Body }, end),
+            Ok(Walked::Beyond { end, done }) => {
+                parsed(if done { Step::End } else { Step::Body }, end)
+            }
             Ok(Walked::More(0)) if input.missing == 0 => ParseResult::Incomplete { needed: None },
             Ok(Walked::More(0)) => {
                 // The rest is in bytes the capture missed: the message is
@@ -385,8 +387,7 @@ impl Redis {
         match kind {
             b'-' => response.error = Some(error_prefix(h.body)),
             b'+' => {
-                response.pushed =
-                    self.monitoring && h.body.first().is_some_and(u8::is_ascii_digit);
+                response.pushed = self.monitoring && h.body.first().is_some_and(u8::is_ascii_digit);
             }
             b'!' => match self.bulk_error(&h, input) {
                 Some(word) => response.error = Some(word),
@@ -470,7 +471,12 @@ impl Redis {
 
     /// Whether an array or push (`*`/`>`) was sent without a request:
     /// `None` to wait for its first elements.
-    fn classify(&self, h: &Header<'_>, input: Input<'_>, pending: Pending<'_, Self>) -> Option<bool> {
+    fn classify(
+        &self,
+        h: &Header<'_>,
+        input: Input<'_>,
+        pending: Pending<'_, Self>,
+    ) -> Option<bool> {
         let push = h.kind == b'>';
         let bytes = input.bytes;
         let cut = input.missing > 0;
@@ -648,10 +654,7 @@ impl ProtocolParser for Redis {
             Role::Client if first == b'*' => is_command_start(bytes, false),
             // An inline command: a word of letters, then a blank or the end.
             Role::Client => {
-                let word = bytes
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphabetic())
-                    .count();
+                let word = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
                 (1..=24).contains(&word)
                     && bytes
                         .get(word)

@@ -231,7 +231,10 @@ impl Frames {
         match value(h)? {
             Value::Scalar => Ok((None, self.value_done())),
             Value::Blob(n) => Ok((Some(n), false)),
-            Value::Aggregate { count: 0, attribute } => {
+            Value::Aggregate {
+                count: 0,
+                attribute,
+            } => {
                 if attribute {
                     Ok((None, false))
                 } else {

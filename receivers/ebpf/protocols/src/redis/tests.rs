@@ -130,7 +130,14 @@ fn detection_takes_command_arrays_and_a_bare_ping() {
 
 #[test]
 fn may_start_accepts_message_starts_and_refuses_payloads() {
-    for b in [&b"*3\r\n$3\r\nSET"[..], b"*", b"*1", b"PING\r\n", b"get k\r\n", b"QUIT"] {
+    for b in [
+        &b"*3\r\n$3\r\nSET"[..],
+        b"*",
+        b"*1",
+        b"PING\r\n",
+        b"get k\r\n",
+        b"QUIT",
+    ] {
         assert!(Redis::may_start(Role::Client, b), "{b:?}");
     }
     for b in [
@@ -193,16 +200,16 @@ fn query_text_is_sanitized_unless_raw() {
     args.extend(keys.iter().map(Vec::as_slice));
     let del = one(&args);
     assert_eq!(del.args(), 100);
-    assert_eq!(
-        del.query_text(false),
-        format!("DEL{} ...", " ?".repeat(64))
-    );
+    assert_eq!(del.query_text(false), format!("DEL{} ...", " ?".repeat(64)));
 }
 
 #[test]
 fn container_commands_keep_their_subcommand() {
     let r = one(&[b"client", b"setname", b"me"]);
-    assert_eq!((r.command(), r.subcommand(), r.args()), ("CLIENT", Some("SETNAME"), 1));
+    assert_eq!(
+        (r.command(), r.subcommand(), r.args()),
+        ("CLIENT", Some("SETNAME"), 1)
+    );
     assert_eq!(r.operation(), "CLIENT SETNAME");
     assert_eq!(r.query_text(false), "CLIENT SETNAME ?");
     let r = one(&[b"COMMAND"]);
@@ -211,7 +218,10 @@ fn container_commands_keep_their_subcommand() {
     let r = one(&[b"GET", b"SETNAME"]);
     assert_eq!((r.operation(), r.args()), ("GET".to_owned(), 1));
     // Module commands keep their dot; garbage is _OTHER.
-    assert_eq!(one(&[b"json.set", b"k", b"$", b"1"]).operation(), "JSON.SET");
+    assert_eq!(
+        one(&[b"json.set", b"k", b"$", b"1"]).operation(),
+        "JSON.SET"
+    );
     assert_eq!(one(&[&[b'A'; 40][..]]).operation(), "_OTHER");
     // (A stream's first bytes must look like a command; later ones need not.)
     let mut c = Client::new();
@@ -229,7 +239,11 @@ fn scripts_and_functions_name_their_procedure() {
         role: Role::Client,
         options: &options,
     };
-    let sha = one(&[b"EVALSHA", b"e0e1f9fabfc9d4800c877a703b823ac0578ff831", b"0"]);
+    let sha = one(&[
+        b"EVALSHA",
+        b"e0e1f9fabfc9d4800c877a703b823ac0578ff831",
+        b"0",
+    ]);
     let d = Redis::describe(&sha, None, cx);
     assert_eq!(d.name, "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff831");
     assert_eq!(
@@ -281,7 +295,10 @@ fn error_replies_name_their_prefix() {
         },
     );
     // Failed on either side.
-    assert_eq!((d.failed, d.error_type.as_deref()), (true, Some("WRONGTYPE")));
+    assert_eq!(
+        (d.failed, d.error_type.as_deref()),
+        (true, Some("WRONGTYPE"))
+    );
 }
 
 #[test]
@@ -314,7 +331,10 @@ fn resp2_pubsub_messages_and_monitor_lines_are_unsolicited() {
     c.push(OUT, &cmd(&[b"SUBSCRIBE", b"ch"]));
     c.push(IN, b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
     c.push(OUT, &cmd(&[b"PING"]));
-    c.push(IN, b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nyo\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    c.push(
+        IN,
+        b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nyo\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n",
+    );
     // A confirmation for another channel than asked is not the answer.
     c.push(OUT, &cmd(&[b"SUBSCRIBE", b"other"]));
     c.push(IN, b"*3\r\n$9\r\nsubscribe\r\n$2\r\nzz\r\n:2\r\n*3\r\n$9\r\nsubscribe\r\n$5\r\nother\r\n:3\r\n");
@@ -338,8 +358,14 @@ fn resp2_pubsub_messages_and_monitor_lines_are_unsolicited() {
     let mut c = Client::new();
     c.push(OUT, &cmd(&[b"MONITOR"]));
     c.push(IN, b"+OK\r\n");
-    c.push(IN, b"+1700000000.123456 [0 127.0.0.1:5555] \"GET\" \"k\"\r\n");
-    assert_eq!(c.outcome(), ["MONITOR -> SimpleString", "!Unsolicited SimpleString"]);
+    c.push(
+        IN,
+        b"+1700000000.123456 [0 127.0.0.1:5555] \"GET\" \"k\"\r\n",
+    );
+    assert_eq!(
+        c.outcome(),
+        ["MONITOR -> SimpleString", "!Unsolicited SimpleString"]
+    );
 }
 
 #[test]
@@ -369,7 +395,10 @@ fn empty_arrays_and_blank_lines_are_not_commands() {
     c.push(IN, b"+PONG\r\n");
     c.push(OUT, b"*0\r\n\r\n*-1\r\n*1\r\n$4\r\nPING\r\n");
     c.push(IN, b"+PONG\r\n");
-    assert_eq!(c.outcome(), ["PING -> SimpleString", "PING -> SimpleString"]);
+    assert_eq!(
+        c.outcome(),
+        ["PING -> SimpleString", "PING -> SimpleString"]
+    );
     assert_eq!(c.engine.stats().malformed, 0);
 }
 
@@ -408,7 +437,10 @@ fn malformed_bytes_resynchronise_on_the_next_command() {
     c.push(IN, b"$1\r\nv\r\n");
     c.push(OUT, &cmd(&[b"GET", b"k"]));
     c.push(IN, b"$?\r\n;4\r\nHell\r\n;0\r\n");
-    assert_eq!(c.engine.stats().last_malformed, Some(Malformed::Unsupported));
+    assert_eq!(
+        c.engine.stats().last_malformed,
+        Some(Malformed::Unsupported)
+    );
 }
 
 #[test]
@@ -442,7 +474,10 @@ fn a_reply_cut_by_the_capture_is_taken_to_end_with_its_syscall() {
     c.push_cut(IN, b"-WRONGTY", 60);
     c.push(OUT, &cmd(&[b"GET", b"k"]));
     c.push_cut(IN, b"-WRONGTYPE Oper", 60);
-    assert_eq!(c.outcome(), ["GET -> Error _OTHER", "GET -> Error WRONGTYPE"]);
+    assert_eq!(
+        c.outcome(),
+        ["GET -> Error _OTHER", "GET -> Error WRONGTYPE"]
+    );
 
     // A command cut inside its name is dropped; the next one is found.
     let mut c = Client::new();

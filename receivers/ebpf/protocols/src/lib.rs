@@ -12,7 +12,8 @@
 //!   (`stream.rs`), and pairs requests with responses (`pairing.rs`),
 //!   reporting [`Event::Exchange`] and [`Event::Unpaired`].
 //! * A protocol is one type implementing [`ProtocolParser`] (see
-//!   `protocol.rs`), listed once in `registry.rs`. [`http1`] is the first.
+//!   `protocol.rs`), listed once in `registry.rs`: [`http1`], [`redis`],
+//!   [`memcached`].
 //! * [`route`] turns URL paths into low-cardinality `http.route` values.
 //!
 //! # Example

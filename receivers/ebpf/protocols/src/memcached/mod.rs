@@ -424,37 +424,37 @@ impl Memcached {
             .position(|(c, _)| c.as_bytes() == name)
             .map(|i| i as u8);
         let kind = command.map(|i| COMMANDS[usize::from(i)].1);
-        let rest: Vec<&[u8]> = ws.collect();
-        let noreply = rest.last() == Some(&&b"noreply"[..])
+        let rest = Words::of(ws);
+        let noreply = rest.last == Some(&b"noreply"[..])
             && !matches!(
                 kind,
                 Some(Command::Retrieval | Command::Meta | Command::MetaSet)
             );
         let meta = matches!(kind, Some(Command::Meta | Command::MetaSet));
-        let flags = if meta {
+        let (mut quiet, mut opaque) = (false, None);
+        if meta {
             // `ms <key> <datalen> <flags>*`, others `<cmd> <key> <flags>*`.
             let skip = if kind == Some(Command::MetaSet) { 2 } else { 1 };
-            &rest[rest.len().min(skip)..]
-        } else {
-            &[][..]
-        };
-        let quiet = flags.iter().any(|f| *f == b"q");
-        let opaque = flags
-            .iter()
-            .find(|f| f.first() == Some(&b'O'))
-            .map(|f| Box::from(&f[1..]));
+            for flag in words(content).skip(1 + skip) {
+                match flag {
+                    b"q" => quiet = true,
+                    [b'O', token @ ..] => opaque = Some(Box::from(token)),
+                    _ => {}
+                }
+            }
+        }
         let data = match kind {
             Some(Command::Storage) => storage_data(name, &rest),
             Some(Command::MetaSet) => rest
                 .get(1)
-                .and_then(|n| number(n))
-                .filter(|_| rest[0].len() <= KEY_MAX),
+                .and_then(number)
+                .filter(|_| rest.get(0).is_some_and(|k| k.len() <= KEY_MAX)),
             _ => None,
         };
         let kept = &content[..content.len().min(RAW_CAP)];
         let request = Request {
             command,
-            args: rest.len() as u32,
+            args: rest.count,
             noreply,
             quiet,
             opaque,
@@ -525,11 +525,12 @@ impl Memcached {
                 | Status::MetaNoop
                 | Status::MetaDebug
         );
-        let rest: Vec<&[u8]> = ws.collect();
+        let rest = Words::of(ws);
         let opaque = if meta {
-            rest.iter()
-                .find(|f| f.first() == Some(&b'O'))
-                .map(|f| Box::from(&f[1..]))
+            words(content).skip(1).find_map(|f| match f {
+                [b'O', token @ ..] => Some(Box::from(token)),
+                _ => None,
+            })
         } else {
             None
         };
@@ -551,7 +552,7 @@ impl Memcached {
         }
         match status {
             Status::MetaValue => {
-                let Some(len) = rest.first().and_then(|n| number(n)) else {
+                let Some(len) = rest.get(0).and_then(number) else {
                     return ParseResult::Malformed(Malformed::Length);
                 };
                 parsed(Step::Whole(message), data_end(next, len))
@@ -654,21 +655,52 @@ fn data_end(at: usize, len: u64) -> usize {
 /// one: `<cmd> <key> <flags> <exptime> <bytes> [<cas>] [noreply]` with
 /// valid numbers and a key of at most 250 bytes. Otherwise memcached
 /// answers an error and reads the data as a command line, and so do we.
-fn storage_data(name: &[u8], rest: &[&[u8]]) -> Option<u64> {
+fn storage_data(name: &[u8], rest: &Words<'_>) -> Option<u64> {
     let cas = name == b"cas";
-    let noreply = rest.last() == Some(&&b"noreply"[..]);
-    let expected = 4 + usize::from(cas) + usize::from(noreply);
-    if rest.len() != expected || rest[0].len() > KEY_MAX {
+    let noreply = rest.last == Some(&b"noreply"[..]);
+    let expected = 4 + u32::from(cas) + u32::from(noreply);
+    let word = |i| rest.get(i).unwrap_or(b"");
+    if rest.count != expected || word(0).len() > KEY_MAX {
         return None;
     }
-    let flags_ok = number(rest[1]).is_some_and(|f| f <= u64::from(u32::MAX));
+    let flags_ok = number(word(1)).is_some_and(|f| f <= u64::from(u32::MAX));
     let exptime_ok = {
-        let e = rest[2].strip_prefix(b"-").unwrap_or(rest[2]);
+        let e = word(2).strip_prefix(b"-").unwrap_or(word(2));
         number(e).is_some()
     };
-    let len = number(rest[3]).filter(|&n| n <= i32::MAX as u64 - 2)?;
-    let cas_ok = !cas || number(rest[4]).is_some();
+    let len = number(word(3)).filter(|&n| n <= i32::MAX as u64 - 2)?;
+    let cas_ok = !cas || number(word(4)).is_some();
     (flags_ok && exptime_ok && cas_ok).then_some(len)
+}
+
+/// The first words after a command, their count and the last one, without
+/// allocating.
+struct Words<'a> {
+    first: [&'a [u8]; 6],
+    count: u32,
+    last: Option<&'a [u8]>,
+}
+
+impl<'a> Words<'a> {
+    fn of(words: impl Iterator<Item = &'a [u8]>) -> Self {
+        let mut w = Words {
+            first: [b""; 6],
+            count: 0,
+            last: None,
+        };
+        for word in words {
+            if let Some(slot) = w.first.get_mut(w.count as usize) {
+                *slot = word;
+            }
+            w.count = w.count.saturating_add(1);
+            w.last = Some(word);
+        }
+        w
+    }
+
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        (i < self.count as usize).then(|| self.first.get(i).copied())?
+    }
 }
 
 fn empty_request() -> Request {

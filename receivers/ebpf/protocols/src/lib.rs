@@ -15,6 +15,8 @@
 //! * A protocol is one type implementing [`ProtocolParser`] (see
 //!   `protocol.rs`), listed once in `registry.rs`: [`http1`], [`dns`] (over
 //!   UDP and over TCP) and [`kafka`].
+//!   `protocol.rs`), listed once in `registry.rs`: [`http1`], [`redis`],
+//!   [`memcached`].
 //! * [`route`] turns URL paths into low-cardinality `http.route` values.
 //!
 //! # Example
@@ -44,6 +46,7 @@ mod framework_tests;
 pub mod http1;
 pub mod http2;
 pub mod kafka;
+pub mod memcached;
 pub mod mqtt;
 pub mod nats;
 mod pairing;

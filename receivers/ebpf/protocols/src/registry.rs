@@ -229,4 +229,6 @@ protocols! {
     /// Kafka. After the protocols with a magic: its detection checks
     /// sizes and ranges, not fixed bytes.
     Kafka => crate::kafka::Kafka, "kafka";
+    /// Memcached's text protocol, meta commands included.
+    Memcached => crate::memcached::Memcached, "memcached";
 }

@@ -207,7 +207,14 @@ class Server:
         wait_port(port)
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
+        # Under strace, the server is strace's child: stop it, and strace
+        # ends with it (stopping strace would leave the server running).
+        pids = [self.proc.pid]
+        if self.trace:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
+                pids = [int(p) for p in f.read().split()]
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:

@@ -4,7 +4,7 @@
 //! inline lines); the server answers each, in order (FIFO, pipelining
 //! included), with one value of any RESP type, nested as deep as it likes
 //! (EXEC, SCAN). Values are walked once, counting what each open aggregate
-//! still owes ([`resp::Frames`]): nothing but a split type line is ever
+//! still owes (`resp::Frames`): nothing but a split type line is ever
 //! buffered, and bulk payloads are skipped through `consumed`, so a 100 MB
 //! value costs what a small one does. A message that does not fit the bytes
 //! at hand is a `Head` followed by `Body` units and an `End`.
@@ -23,11 +23,11 @@
 //! command finds the connection.
 
 mod message;
-pub(crate) mod resp;
+mod resp;
 #[cfg(test)]
 mod tests;
 
-pub use message::{PubSub, Request, Response, Type, Word};
+pub use message::{Request, Response, Type};
 
 use memchr::memchr;
 
@@ -35,7 +35,7 @@ use crate::describe::{Attribute, DescribeContext, Description, Family};
 use crate::pairing::Pending;
 use crate::parse::{Input, Malformed, ParseResult};
 use crate::protocol::{Direction, Disposition, Kind, Message, Pairing, ProtocolParser, Role, Step};
-use message::{error_prefix, is_container, split_inline, RAW_CAP};
+use message::{error_prefix, is_container, split_inline, PubSub, Word, RAW_CAP};
 use resp::{Frames, Header, Walked, MAX_LINE};
 
 type RStep = Step<Request, Response>;
@@ -483,7 +483,7 @@ impl Redis {
         let Some((kind, next)) = peek_word(bytes, h.next, cut)? else {
             return Some(push);
         };
-        if let Some(confirms) = message::PubSub::confirmation(kind) {
+        if let Some(confirms) = PubSub::confirmation(kind) {
             let channel = peek_word(bytes, next, cut)?.map(|(c, _)| c);
             let answers = pending.oldest().is_some_and(|r| {
                 r.pubsub() == Some(confirms)

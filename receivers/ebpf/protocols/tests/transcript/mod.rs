@@ -84,8 +84,13 @@ fn strings(mut s: &str) -> Option<Vec<u8>> {
             times = rest[..digits].parse().ok()?;
             s = &rest[digits..];
         }
-        for _ in 0..times {
-            out.extend_from_slice(&piece);
+        match piece[..] {
+            [byte] => out.resize(out.len() + times, byte),
+            _ => {
+                for _ in 0..times {
+                    out.extend_from_slice(&piece);
+                }
+            }
         }
     }
 }
@@ -135,7 +140,8 @@ impl Replay {
         }
     }
 
-    /// As [`Replay::play`], each syscall cut into pieces of `size` bytes.
+    /// As [`Replay::play`], each syscall cut into pieces of `size` bytes
+    /// (into 256 pieces at most, so large values stay cheap to replay).
     pub fn play_in_pieces(&mut self, records: &[Record], size: usize) {
         for r in records {
             self.push_record(r, size, false);
@@ -148,7 +154,8 @@ impl Replay {
         } else {
             Direction::Ingress
         };
-        for piece in r.data.chunks(size.max(1)) {
+        let size = size.max(r.data.len() / 256).max(1);
+        for piece in r.data.chunks(size) {
             self.push(direction, piece);
         }
     }

@@ -121,10 +121,9 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 /* What sonde_detect_l7 cannot tell from the bytes alone: DNS, over UDP (the
  * only UDP protocol parsed) and over TCP (after a 2-byte length), on the DNS
  * ports. */
-static __always_inline __u8 sonde_detect_socket(struct sock *sk, const __u8 *head, __u32 len)
+static __always_inline __u8 sonde_detect_socket(struct sock *sk, __u16 sport, __u16 dport,
+						 const __u8 *head, __u32 len)
 {
-	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (!dns_port(sport) && !dns_port(dport))
 		return SONDE_L7_UNKNOWN;
 	if (is_udp(sk))
@@ -137,12 +136,10 @@ static __always_inline __u8 sonde_detect_socket(struct sock *sk, const __u8 *hea
 	return opcode == 0 && qdcount == 1 ? SONDE_L7_DNS : SONDE_L7_UNKNOWN;
 }
 
-/* SONDE_L7_BY_PORT when either end of sk has a port the config assigns to a
+/* SONDE_L7_BY_PORT when either end's port is one the config assigns to a
  * protocol, else SONDE_L7_UNKNOWN. */
-static __always_inline __u8 forced_by_port(struct sock *sk)
+static __always_inline __u8 forced_by_port(__u16 sport, __u16 dport)
 {
-	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (bpf_map_lookup_elem(&l7_ports, &sport) || bpf_map_lookup_elem(&l7_ports, &dport))
 		return SONDE_L7_BY_PORT;
 	return SONDE_L7_UNKNOWN;

@@ -119,12 +119,14 @@ static __always_inline int data_exit(__s64 ret)
 		__u8 head[SONDE_DETECT_LEN] = {};
 		__u32 head_len = read_head(&args, bytes, head);
 		struct sock *sk = (struct sock *)args.sock;
+		__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		/* UDP carries DNS only: never the stream protocols' checks. */
 		__u8 l7 = is_udp(sk) ? SONDE_L7_UNKNOWN : sonde_detect_l7(head, head_len, args.direction);
 		if (l7 == SONDE_L7_UNKNOWN)
-			l7 = sonde_detect_socket(sk, head, head_len);
+			l7 = sonde_detect_socket(sk, sport, dport, head, head_len);
 		if (l7 == SONDE_L7_UNKNOWN)
-			l7 = forced_by_port(sk);
+			l7 = forced_by_port(sport, dport);
 		if (l7 == SONDE_L7_UNKNOWN) {
 			count(SONDE_COUNTER_FILTERED_NOT_L7);
 			return 0;

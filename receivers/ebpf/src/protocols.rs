@@ -10,7 +10,7 @@ use sonde_ebpf_protocols::{
     Transport,
 };
 
-use crate::capture::{Role, SocketTuple};
+use crate::capture::{Direction, Role, SocketTuple};
 use crate::config::ProtocolsConfig;
 
 /// The config's protocol choices, resolved once.
@@ -59,10 +59,7 @@ impl ProtocolChoice {
         tuple: &SocketTuple,
         known: Option<Role>,
     ) -> Option<(Protocol, L7Role)> {
-        let known = known.map(|r| match r {
-            Role::Client => L7Role::Client,
-            Role::Server => L7Role::Server,
-        });
+        let known = known.map(L7Role::from);
         let transport = if tuple.udp {
             Transport::Udp
         } else {
@@ -87,6 +84,24 @@ impl ProtocolChoice {
         let found =
             detect_on(first, direction, socket).filter(|d| self.enabled.contains(&d.protocol))?;
         Some((found.protocol, known.unwrap_or(found.local_role(direction))))
+    }
+}
+
+impl From<Role> for L7Role {
+    fn from(role: Role) -> L7Role {
+        match role {
+            Role::Client => L7Role::Client,
+            Role::Server => L7Role::Server,
+        }
+    }
+}
+
+impl From<Direction> for L7Direction {
+    fn from(direction: Direction) -> L7Direction {
+        match direction {
+            Direction::Egress => L7Direction::Egress,
+            Direction::Ingress => L7Direction::Ingress,
+        }
     }
 }
 

@@ -241,10 +241,7 @@ impl Tracer {
                     tid: d.task.tid,
                     trace_id: d.trace_id.unwrap_or(0),
                 };
-                let direction = match d.direction {
-                    Direction::Egress => L7Direction::Egress,
-                    Direction::Ingress => L7Direction::Ingress,
-                };
+                let direction = L7Direction::from(d.direction);
                 if let Some(session) = conn.session.as_mut() {
                     session.push(direction, &segment, |e| events.push(e));
                 }
@@ -313,11 +310,9 @@ impl Tracer {
             datagrams: 0,
         });
         if conn.session.is_none() {
-            let l7 = match direction {
-                Direction::Egress => L7Direction::Egress,
-                Direction::Ingress => L7Direction::Ingress,
-            };
-            let (protocol, local) = self.choice.pick(payload, l7, &conn.tuple, conn.role)?;
+            let (protocol, local) =
+                self.choice
+                    .pick(payload, direction.into(), &conn.tuple, conn.role)?;
             conn.session = Some(Session::new(protocol, local, Limits::default()));
         }
         Some(conn)
@@ -397,45 +392,40 @@ impl Tracer {
             return;
         };
         let (tuple, pid, connection_role) = (conn.tuple, conn.pid, conn.role);
-        let process = self.processes.resource(pid, &conn.comm.clone());
+        let process = self.processes.resource(pid, &conn.comm);
         let (role, request) = match &what {
             Spanned::Exchange(x) => (x.role, &x.request),
             Spanned::OneWay { role, request, .. } => (*role, *request),
         };
+        let cx = DescribeContext {
+            role,
+            options: &self.choice.describe,
+        };
+        // HTTP/1 has its own span writer (Host header, url.query, user agent).
         let description = match &what {
             Spanned::Exchange(x) if matches!(x.request, L7Request::Http1(_)) => None,
-            Spanned::Exchange(x) => x.request.describe(
-                Some(&x.response),
-                DescribeContext {
-                    role,
-                    options: &self.choice.describe,
-                },
-            ),
-            Spanned::OneWay { request, .. } => request.describe(
-                None,
-                DescribeContext {
-                    role,
-                    options: &self.choice.describe,
-                },
-            ),
+            Spanned::Exchange(x) => x.request.describe(Some(&x.response), cx),
+            Spanned::OneWay { request, .. } => request.describe(None, cx),
         };
         let path = match (role, request, &description) {
-            (L7Role::Server, L7Request::Http1(r), _) => Some(r.path().to_owned()),
+            (L7Role::Server, L7Request::Http1(r), _) => Some(r.path()),
             (L7Role::Server, _, Some(d)) if d.family == Family::Http => {
                 match d.attribute("url.path") {
-                    Some(Value::Str(path)) => Some(path.clone()),
+                    Some(Value::Str(path)) => Some(path.as_str()),
                     _ => None,
                 }
             }
             _ => None,
         };
-        let route = path.map(|path| {
+        let route = path.and_then(|path| {
             // The service's table, made on its first request only.
+            if !self.routes.contains_key(&process.service_name) {
+                let table = RouteTable::new(self.patterns.clone(), self.max_routes);
+                self.routes.insert(process.service_name.clone(), table);
+            }
             self.routes
-                .entry(process.service_name.clone())
-                .or_insert_with(|| RouteTable::new(self.patterns.clone(), self.max_routes))
-                .route(&path)
-                .to_owned()
+                .get_mut(&process.service_name)
+                .map(|table| table.route(path).to_owned())
         });
         let cx = SpanContext {
             ids,
@@ -460,10 +450,7 @@ impl Tracer {
                 };
                 let seen = Seen {
                     role,
-                    connection_role: connection_role.map(|r| match r {
-                        Role::Client => L7Role::Client,
-                        Role::Server => L7Role::Server,
-                    }),
+                    connection_role: connection_role.map(L7Role::from),
                     request: request_meta,
                     response: response_meta,
                 };

@@ -1,4 +1,4 @@
-"""The real database, cache, broker and DNS servers the eBPF protocol tests
+"""The real database, broker and DNS servers the eBPF protocol tests
 watch, each started on 127.0.0.1 on a port of the test's choosing, with its
 data in the test's own directory, and stopped by the `peers` fixture.
 
@@ -94,50 +94,6 @@ class Postgres:
                               timeout=60, env=env).stdout
 
 
-class MariaDB:
-    """MariaDB 10.11 with a data directory of the test's own; user `sonde`
-    (password `sonde`) may connect over TCP."""
-
-    def __init__(self, peers: Peers, port: int):
-        require_tools("mariadbd", "mariadb", "mariadb-install-db")
-        self.port = port
-        data = _own_dir(peers.workdir / f"maria-{port}", "mysql")
-        self.socket = str(_own_dir(peers.workdir / f"maria-{port}-run", "mysql") / "mysqld.sock")
-        subprocess.run(["mariadb-install-db", "--user=mysql", f"--datadir={data}",
-                        "--auth-root-authentication-method=socket", "--skip-test-db"],
-                       check=True, capture_output=True, timeout=180)
-        self.proc = peers.spawn(f"mariadb-{port}", [
-            "mariadbd", "--no-defaults", "--user=mysql", f"--datadir={data}",
-            f"--socket={self.socket}", f"--port={port}", "--bind-address=127.0.0.1",
-            "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0"])
-        wait_port(port, self.proc, "mariadbd", timeout=60)
-        self.root_sql("CREATE DATABASE sonde; "
-                      "CREATE USER 'sonde'@'127.0.0.1' IDENTIFIED BY 'sonde'; "
-                      "GRANT ALL ON *.* TO 'sonde'@'127.0.0.1';")
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def root_sql(self, sql: str) -> str:
-        return subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot",
-                               "-e", sql], check=True, capture_output=True, text=True,
-                              timeout=60).stdout
-
-
-class Memcached:
-    def __init__(self, peers: Peers, port: int):
-        require_tools("memcached")
-        self.port = port
-        self.proc = peers.spawn(f"memcached-{port}", [
-            "memcached", "-u", "nobody", "-l", "127.0.0.1", "-p", str(port), "-U", "0"])
-        wait_port(port, self.proc, "memcached")
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-
 class Mosquitto:
     """mosquitto 2.0 on one listener, anonymous clients allowed."""
 
@@ -155,22 +111,10 @@ class Mosquitto:
         return self.proc.pid
 
 
-class Nats:
-    def __init__(self, peers: Peers, port: int):
-        require_tools("nats-server")
-        self.port = port
-        self.proc = peers.spawn(f"nats-{port}", ["nats-server", "-a", "127.0.0.1",
-                                                 "-p", str(port)])
-        wait_port(port, self.proc, "nats-server")
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-
 class Dnsmasq:
     """dnsmasq answering `demo.test` names from its own data (no upstream):
-    `<x>.demo.test` is 10.1.2.3, any other name under `demo.test` is NXDOMAIN."""
+    every name under `ok.demo.test` is 10.1.2.3, any other name under
+    `demo.test` is NXDOMAIN."""
 
     def __init__(self, peers: Peers, port: int):
         require_tools("dnsmasq", "dig")

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
 /*
- * The brokers' first bytes, as far as 8 bytes go (user space checks more):
+ * The brokers' first bytes, as far as the first bytes the kernel reads go (user space checks more):
  *  - MQTT: CONNECT (0x10), a 1-4 byte remaining length, then the protocol
  *    name's length 00 04 "MQTT" (3.1.1, 5) or 00 06 "MQIsdp" (3.1);
  *  - NATS: the server's `INFO {`, the client's `CONNECT `, `PUB `, `HPUB `,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
 /*
  * Redis's first bytes, as sonde_ebpf_protocols::redis::Redis::detect reads
- * them, as far as 8 bytes go: a command array `*<1-3 digits>\r\n$<digit>`
+ * them, as far as the first bytes the kernel reads go: a command array `*<1-3 digits>\r\n$<digit>`
  * (redis-cli, client libraries, redis-benchmark), or the inline `PING\r\n`.
  */
 #ifndef __SONDE_DETECT_REDIS_H__

@@ -8,8 +8,13 @@
 #ifndef __SONDE_PAYLOAD_H__
 #define __SONDE_PAYLOAD_H__
 
-/* At most this many iovecs are walked for one message. */
-#define SONDE_MAX_IOV 8
+/* At most this many iovecs are walked for one message's payload. gRPC
+ * writes a HEADERS frame as one iovec per header name and value (24 for
+ * grpcio's first request), so a handful is not enough. The walk is a
+ * bpf_loop: its callback is verified once however long the walk. */
+#define SONDE_MAX_IOV 64
+/* The first bytes of a message are looked for in the first few iovecs. */
+#define SONDE_HEAD_IOV 8
 
 struct sonde_iovec {
 	__u64 base;
@@ -59,7 +64,7 @@ static __always_inline __u32 read_head(const struct sonde_data_args *args, __u64
 	__u64 len = bytes;
 	if (args->iovcnt) {
 		base = 0;
-		for (int i = 0; i < SONDE_MAX_IOV; i++) {
+		for (int i = 0; i < SONDE_HEAD_IOV; i++) {
 			struct sonde_iovec iov = {};
 			if (i >= args->iovcnt)
 				break;
@@ -86,6 +91,37 @@ static __always_inline __u32 read_head(const struct sonde_data_args *args, __u64
 	return SONDE_DETECT_LEN;
 }
 
+/* One walk over a message's iovecs, for copy_iov. */
+struct sonde_iov_walk {
+	__u64 iov;
+	__u64 iovcnt;
+	__u8 *dst;
+	__u32 want;
+	__u32 off;
+};
+
+/* bpf_loop callback: copies iovec `i` into the walk's buffer; 1 stops. */
+static long copy_iov(__u64 i, void *ctx)
+{
+	struct sonde_iov_walk *w = ctx;
+	struct sonde_iovec iov = {};
+	if (i >= w->iovcnt || w->off >= w->want)
+		return 1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(w->iov + i * sizeof(iov))))
+		return 1;
+	__u64 n = w->want - w->off;
+	if (iov.len < n)
+		n = iov.len;
+	/* Both bounds are restated on the registers the helper gets. */
+	__u64 at = w->off;
+	asm volatile("%0 &= %1" : "+r"(at) : "i"(SONDE_MAX_PAYLOAD - 1));
+	asm volatile("if %0 <= %1 goto +1; %0 = 0" : "+r"(n) : "i"(SONDE_MAX_PAYLOAD));
+	if (!n || bpf_probe_read_user(w->dst + at, n, (void *)iov.base))
+		return 1;
+	w->off += n;
+	return 0;
+}
+
 /* Copies up to `want` (<= SONDE_MAX_PAYLOAD) bytes of the message into dst
  * (2 * SONDE_MAX_PAYLOAD long); returns how many were copied. */
 static __always_inline __u32 read_payload(const struct sonde_data_args *args, __u32 want, __u8 *dst)
@@ -99,25 +135,15 @@ static __always_inline __u32 read_payload(const struct sonde_data_args *args, __
 			return 0;
 		return want;
 	}
-	__u64 off = 0;
-	for (int i = 0; i < SONDE_MAX_IOV; i++) {
-		struct sonde_iovec iov = {};
-		if (i >= args->iovcnt || off >= want)
-			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(args->buf + i * sizeof(iov))))
-			break;
-		__u64 n = want - off;
-		if (iov.len < n)
-			n = iov.len;
-		/* Both bounds are restated on the registers the helper gets. */
-		__u64 at = off;
-		asm volatile("%0 &= %1" : "+r"(at) : "i"(SONDE_MAX_PAYLOAD - 1));
-		asm volatile("if %0 <= %1 goto +1; %0 = 0" : "+r"(n) : "i"(SONDE_MAX_PAYLOAD));
-		if (!n || bpf_probe_read_user(dst + at, n, (void *)iov.base))
-			break;
-		off += n;
-	}
-	return off;
+	struct sonde_iov_walk walk = {
+		.iov = args->buf,
+		.iovcnt = args->iovcnt,
+		.dst = dst,
+		.want = want,
+		.off = 0,
+	};
+	bpf_loop(SONDE_MAX_IOV, copy_iov, &walk, 0);
+	return walk.off;
 }
 
 #endif /* __SONDE_PAYLOAD_H__ */

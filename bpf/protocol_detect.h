@@ -14,7 +14,7 @@
 #ifndef __SONDE_PROTOCOL_DETECT_H__
 #define __SONDE_PROTOCOL_DETECT_H__
 
-#define SONDE_DETECT_LEN 8
+#define SONDE_DETECT_LEN 16
 
 static __always_inline bool starts_with(const __u8 *head, __u32 len, const char *lit, __u32 lit_len)
 {
@@ -60,6 +60,8 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 #include "detect_postgres.h"
 #include "detect_redis.h"
 #include "detect_messaging.h"
+#include "detect_kafka.h"
+#include "detect_memcached.h"
 
 /* HTTP/2 (RFC 9113 §3.4): the client's connection preface, or the server's
  * first frame, a SETTINGS (type 4) on stream 0 with flags 0 and a length that
@@ -115,6 +117,10 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 		return SONDE_L7_NATS;
 	if (detect_amqp(head, len))
 		return SONDE_L7_AMQP;
+	if (detect_kafka(head, len))
+		return SONDE_L7_KAFKA;
+	if (detect_memcached(head, len))
+		return SONDE_L7_MEMCACHED;
 	return SONDE_L7_UNKNOWN;
 }
 

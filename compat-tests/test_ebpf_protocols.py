@@ -10,25 +10,16 @@ import subprocess
 
 import pytest
 
-from sondetest.ebpf import ebpf_config, require_tools
+from sondetest.ebpf import VENV_PYTHON, ebpf_config, require_tools, run_client as run
 from sondetest.ports import free_port
-from sondetest.servers import Dnsmasq, Mosquitto, Postgres, Redis
-from sondetest.telemetry import dump, ebpf_spans, histogram_points, latest
+from sondetest.servers import Dnsmasq, Memcached, Mosquitto, Postgres, Redis
+from sondetest.telemetry import (dump, ebpf_spans, histogram_points, latest, red_count,
+                                 spans_where, wait_spans)
 from sondetest.wait import wait_until
 
 pytestmark = pytest.mark.usefixtures("ebpf_required")
 
 ERROR = 2
-
-
-def spans_where(sink, **attrs):
-    return [s for s in ebpf_spans(sink)
-            if all(s.attrs.get(k) == v for k, v in attrs.items())]
-
-
-def wait_spans(sink, count: int, what: str, **attrs):
-    wait_until(lambda: len(spans_where(sink, **attrs)) >= count, timeout=60, interval=0.5,
-               what=f"{count} {what}")
 
 
 def test_dns_over_udp_and_tcp_with_dig_against_dnsmasq(start_sonde, grpc_sink, ports, peers):
@@ -79,21 +70,6 @@ def test_dns_over_udp_and_tcp_with_dig_against_dnsmasq(start_sonde, grpc_sink, p
     probe = sum(p.count for pid, ps in counts.items() for p in latest(ps, pid)
                 if p.attrs.get("dns.question.name") == "probe.ok.demo.test")
     assert total - probe == len(clients)
-
-
-def run(args: list[str], env: dict | None = None) -> tuple[int, str]:
-    """Runs a client to its end; its pid (the traced process) and its output."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env)
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, out
-    return proc.pid, out
-
-
-def red_count(sink, metric: str, pid: int, **attrs) -> int:
-    points = histogram_points(sink.snapshot("metrics"), metric)
-    return sum(p.count for p in latest(points, pid)
-               if all(p.attrs.get(k) == v for k, v in attrs.items()))
 
 
 PG_TRANSACTIONS = 25
@@ -203,6 +179,67 @@ def test_redis_pipelined_benchmark_and_a_wrongtype_error(start_sonde, grpc_sink,
         assert s.status == ERROR
         assert s.attrs["error.type"] == "WRONGTYPE"
         assert s.attrs["db.response.status_code"] == "WRONGTYPE"
+
+
+MEMCACHED_OPS = 50
+
+# pymemcache, the Python client most used with memcached: sets then gets, then
+# an incr of a text value, which memcached refuses with CLIENT_ERROR. Sets wait
+# for STORED (pymemcache's default is noreply).
+MEMCACHED_CLIENT = """
+import sys
+from pymemcache.client.base import Client
+from pymemcache.exceptions import MemcacheClientError
+port, n = int(sys.argv[1]), int(sys.argv[2])
+client = Client(("127.0.0.1", port), default_noreply=False)
+for i in range(n):
+    client.set(f"sonde:{i}", b"v" * 100)
+for i in range(n):
+    assert client.get(f"sonde:{i}") == b"v" * 100
+client.set("sonde:text", b"abc")
+try:
+    client.incr("sonde:text", 1)
+except MemcacheClientError as e:
+    print("refused:", e)
+"""
+
+
+def test_memcached_with_pymemcache(start_sonde, grpc_sink, ports, peers):
+    port = free_port()
+    server = Memcached(peers, port)
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms"), ports)
+
+    pid, out = run([VENV_PYTHON, "-c", MEMCACHED_CLIENT, str(port), str(MEMCACHED_OPS)])
+    assert "refused: b'cannot increment or decrement non-numeric value'" in out, out
+
+    wait_spans(grpc_sink, 2, "incr spans", **{"db.operation.name": "incr"})
+    wait_until(lambda: red_count(grpc_sink, "db.client.operation.duration", pid,
+                                 **{"db.operation.name": "get"}) == MEMCACHED_OPS,
+               timeout=30, interval=0.5, what="histogram counts")
+    assert sonde.stop() == 0
+
+    every = spans_where(grpc_sink, **{"db.system.name": "memcached"})
+    for op, count in (("set", MEMCACHED_OPS + 1), ("get", MEMCACHED_OPS)):
+        spans = [s for s in every if s.attrs["db.operation.name"] == op]
+        clients = [s for s in spans if s.kind == "CLIENT" and s.resource["process.pid"] == pid]
+        servers = [s for s in spans if s.kind == "SERVER"
+                   and s.resource["process.pid"] == server.pid]
+        assert (len(clients), len(servers)) == (count, count), (op, dump(spans[:4]))
+        assert all(s.name == op and s.status != ERROR for s in spans)
+        assert red_count(grpc_sink, "db.client.operation.duration", pid,
+                         **{"db.operation.name": op}) == count
+    assert {s.attrs["db.query.text"] for s in every
+            if s.attrs["db.operation.name"] == "get"} == {"get ?"}
+    # Each server span is the child of its client span: joined by TCP sequence.
+    clients = {s.span_id: s for s in every if s.kind == "CLIENT"}
+    assert all(s.parent in clients for s in every if s.kind == "SERVER")
+
+    incr = [s for s in every if s.attrs["db.operation.name"] == "incr"]
+    assert sorted(s.kind for s in incr) == ["CLIENT", "SERVER"]
+    for s in incr:
+        assert s.status == ERROR
+        assert s.attrs["error.type"] == "CLIENT_ERROR"
+        assert s.attrs["db.response.status_code"] == "CLIENT_ERROR"
 
 
 MQTT_PUBLISHES = 50

@@ -29,6 +29,8 @@ BTF = Path("/sys/kernel/btf/vmlinux")
 
 # The real interpreter behind the venv's `python`: the executable the kernel sees.
 PYTHON = os.path.realpath(sys.executable)
+# The venv's own `python`: a peer that imports the venv's client libraries runs it.
+VENV_PYTHON = sys.executable
 
 
 def ebpf_unavailable() -> str | None:
@@ -169,7 +171,7 @@ http {{
     keepalive_requests 100000;
 {http_extra}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_flags};
 {locations}
     }}
 }}
@@ -180,10 +182,11 @@ class Nginx:
     """nginx with its own config, pid, logs and temp paths, listening on
     127.0.0.1:`port` (never port 80). `routes` maps an exact path to (status,
     body); `proxy_port` sends every other path to a backend on that port;
-    `http_extra` goes into the `http` block."""
+    `http_extra` goes into the `http` block; `http2` serves HTTP/2 without TLS
+    (h2c, prior knowledge) instead of HTTP/1."""
 
     def __init__(self, peers: Peers, port: int, *, routes: dict[str, tuple[int, str]] = None,
-                 proxy_port: int | None = None, http_extra: str = ""):
+                 proxy_port: int | None = None, http_extra: str = "", http2: bool = False):
         self.port = port
         self.peers = peers
         self.dir = peers.workdir / f"nginx-{port}"
@@ -195,6 +198,7 @@ class Nginx:
             locations.append(f"        location / {{ proxy_pass http://127.0.0.1:{proxy_port}; }}")
         conf = self.dir / "nginx.conf"
         conf.write_text(_NGINX_CONF.format(dir=self.dir, port=port, http_extra=http_extra,
+                                           listen_flags=" http2" if http2 else "",
                                            locations="\n".join(locations)))
         check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(self.dir)],
                                capture_output=True, text=True)
@@ -266,4 +270,14 @@ def run_python(script: str, *args: str, env: dict | None = None, timeout: float 
                             stderr=subprocess.PIPE, text=True, env=env or peer_env())
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, f"python script failed ({proc.returncode}):\n{err}"
+    return proc.pid, out
+
+
+def run_client(args: list[str], env: dict | None = None, timeout: float = 300) -> tuple[int, str]:
+    """Runs a client program to its end; returns its pid (the traced process) and
+    its output (stdout and stderr). Fails on a non-zero exit."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env or peer_env())
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"{args[0]} failed ({proc.returncode}):\n{out}"
     return proc.pid, out

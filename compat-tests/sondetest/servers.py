@@ -137,3 +137,89 @@ class Dnsmasq:
                               timeout=30)
         return done.stdout.strip() if done.returncode == 0 else ""
 
+
+
+class Memcached:
+    """memcached 1.6, text protocol, 64 MB."""
+
+    def __init__(self, peers: Peers, port: int):
+        require_tools("memcached")
+        self.port = port
+        self.proc = peers.spawn(f"memcached-{port}", [
+            "memcached", "-u", "nobody", "-l", "127.0.0.1", "-p", str(port), "-U", "0",
+            "-m", "64"])
+        wait_port(port, self.proc, "memcached")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+class Nats:
+    """nats-server 2.9 without authentication."""
+
+    def __init__(self, peers: Peers, port: int):
+        require_tools("nats-server")
+        self.port = port
+        self.proc = peers.spawn(f"nats-{port}", ["nats-server", "-a", "127.0.0.1", "-p",
+                                                 str(port)])
+        wait_port(port, self.proc, "nats-server")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+class RabbitMQ:
+    """A RabbitMQ 3.10 node of the test's own (its name, ports, database and
+    logs), as the rabbitmq user; `guest`/`guest` may connect from loopback.
+    The Erlang VM takes about ten seconds to boot."""
+
+    def __init__(self, peers: Peers, port: int, dist_port: int):
+        require_tools("/usr/lib/rabbitmq/bin/rabbitmq-server")
+        self.port = port
+        home = _own_dir(peers.workdir / f"rabbitmq-{port}", "rabbitmq")
+        conf = home / "rabbitmq.conf"
+        conf.write_text(f"listeners.tcp.default = 127.0.0.1:{port}\n")
+        plugins = home / "enabled_plugins"
+        plugins.write_text("[].\n")
+        env = {**os.environ, "HOME": str(home), "RABBITMQ_NODENAME": f"sonde{port}@localhost",
+               "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(port),
+               "RABBITMQ_DIST_PORT": str(dist_port), "ERL_EPMD_ADDRESS": "127.0.0.1",
+               "RABBITMQ_CONFIG_FILE": str(conf), "RABBITMQ_ENABLED_PLUGINS_FILE": str(plugins),
+               "RABBITMQ_MNESIA_BASE": str(home / "mnesia"),
+               "RABBITMQ_LOG_BASE": str(home / "log"), "RABBITMQ_LOGS": "-"}
+        self.proc = peers.spawn(f"rabbitmq-{port}", _as_user("rabbitmq", [
+            "/usr/lib/rabbitmq/bin/rabbitmq-server"]), env=env, cwd=str(home))
+        wait_port(port, self.proc, "rabbitmq-server", timeout=120)
+
+    def serving_pids(self) -> set[int]:
+        """The Erlang VM (beam.smp) under the start script: the process that owns
+        the AMQP sockets."""
+        import psutil
+        return {p.pid for p in psutil.Process(self.proc.pid).children(recursive=True)
+                if p.name().startswith("beam")}
+
+
+TANSU = os.environ.get("SONDE_TANSU", "/var/cache/sonde-tools/bin/tansu")
+
+
+class Tansu:
+    """Tansu, a Kafka-compatible broker (crates.io; no Apache Kafka can be
+    installed here), in memory, with `topics` created, one partition each."""
+
+    def __init__(self, peers: Peers, port: int, topics: list[str]):
+        require_tools(TANSU)
+        self.port = port
+        url = f"tcp://127.0.0.1:{port}"
+        self.proc = peers.spawn(f"tansu-{port}", [
+            TANSU, "broker", "--listener-url", url, "--advertised-listener-url", url,
+            "--storage-engine", "memory://tansu/"])
+        wait_port(port, self.proc, "tansu")
+        for topic in topics:
+            subprocess.run([TANSU, "topic", "create", topic, "--partitions", "1",
+                            "--broker", url], check=True, capture_output=True, timeout=60)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from .wait import wait_until
+
 EBPF_SCOPE = "sonde.receiver.ebpf"
 
 _KINDS = {v: k.removeprefix("SPAN_KIND_") for k, v in Span.SpanKind.items()}
@@ -167,3 +169,24 @@ def latest(points: list[HistogramPoint], pid: int) -> list[HistogramPoint]:
 def cumulative_count(points: list[HistogramPoint], pid: int) -> int:
     """The total count of a cumulative histogram for the process `pid`."""
     return sum(p.count for p in latest(points, pid))
+
+
+def spans_where(sink, **attrs) -> list[SpanRecord]:
+    """The eBPF receiver's spans holding every one of `attrs` (dotted keys: pass
+    them as `**{"db.system.name": "redis"}`)."""
+    return [s for s in ebpf_spans(sink)
+            if all(s.attrs.get(k) == v for k, v in attrs.items())]
+
+
+def red_count(sink, metric: str, pid: int, **attrs) -> int:
+    """The cumulative count of histogram `metric` over the series of process `pid`
+    holding every one of `attrs`."""
+    points = histogram_points(sink.snapshot("metrics"), metric)
+    return sum(p.count for p in latest(points, pid)
+               if all(p.attrs.get(k) == v for k, v in attrs.items()))
+
+
+def wait_spans(sink, count: int, what: str, **attrs):
+    """Waits until at least `count` spans hold `attrs` (see `spans_where`)."""
+    wait_until(lambda: len(spans_where(sink, **attrs)) >= count, timeout=60, interval=0.5,
+               what=f"{count} {what}")

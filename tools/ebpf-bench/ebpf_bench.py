@@ -2,12 +2,18 @@
 """What tracing costs: nginx under load with and without sonde's eBPF receiver.
 
 A benchmark, not a test: it prints figures beside the goals and asserts nothing.
-Needs root (for eBPF), nginx, wrk and hey. Runs, on 127.0.0.1:
+Needs root (for eBPF), nginx, wrk and hey (redis-server and redis-benchmark, or
+PostgreSQL 15 and pgbench, for the other workloads). Runs, on 127.0.0.1:
 
 * saturation: `wrk` as fast as it can, without sonde, then with sonde tracing;
   throughput, p50/p99 latency, and sonde's CPU per 1,000 requests traced;
 * fixed rate: `hey` at 1,000 requests/s, without and with sonde; p50/p99 and
-  sonde's CPU as a share of one core.
+  sonde's CPU as a share of one core;
+* with `--workload redis` or `--workload pgbench` instead: redis-server under
+  `redis-benchmark` (SET and GET, 16 connections, pipelines of 16), or
+  PostgreSQL under `pgbench` (select-only, 4 clients), each as fast as it goes,
+  without and with sonde: operations/s, the loss, and sonde's CPU per 1,000
+  operations.
 
 sonde runs `ebpf -> debug (basic)`, its output thrown away, so what is measured
 is the receiver's own work: capture, parsing, joining, spans and metrics.
@@ -79,6 +85,63 @@ http {{
     return proc
 
 
+def start_redis(work: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(work)],
+                            stdout=subprocess.DEVNULL)
+    wait_port(port)
+    return proc
+
+
+def run_redis_benchmark(port: int, seconds: int) -> dict:
+    """SET and GET, 16 connections, pipelines of 16, sized to last about `seconds`."""
+    n = 150_000 * seconds
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set,get", "-n", str(n),
+                          "-c", "16", "-P", "16", "--csv"],
+                         capture_output=True, text=True, check=True).stdout
+    rates = [float(row.split(",")[1].strip('"')) for row in out.splitlines()[1:] if row]
+    return {"requests": 2 * n, "rps": 2 * n / sum(n / r for r in rates)}
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def start_postgres(work: Path, port: int) -> subprocess.Popen:
+    data = work / "pg"
+    data.mkdir()
+    shutil.chown(data, "postgres")
+    os.chmod(work, 0o755)
+    as_pg = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "--auth=trust",
+                    "--no-sync"], check=True, capture_output=True)
+    proc = subprocess.Popen([*as_pg, str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
+                             "-k", str(data), "-c", "listen_addresses=127.0.0.1",
+                             "-c", "fsync=off"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_port(port)
+    time.sleep(1)
+    subprocess.run(["pgbench", "-i", "-s", "4", "-q", *pg_conn(port)], check=True,
+                   capture_output=True, env=pg_env())
+    return proc
+
+
+def pg_conn(port: int) -> list[str]:
+    return ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "postgres"]
+
+
+def pg_env() -> dict:
+    return {**os.environ, "PGSSLMODE": "disable"}
+
+
+def run_pgbench(port: int, seconds: int) -> dict:
+    """Select-only transactions (one statement each), 4 clients, 2 threads."""
+    out = subprocess.run(["pgbench", "-n", "-S", "-c", "4", "-j", "2", "-T", str(seconds),
+                          *pg_conn(port)], capture_output=True, text=True, check=True,
+                         env=pg_env()).stdout
+    done = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
+    return {"requests": done, "rps": done / seconds}
+
+
 def start_sonde(binary: str, work: Path, port: int) -> subprocess.Popen:
     conf = work / "sonde.yaml"
     conf.write_text(f"""
@@ -147,16 +210,19 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--workload", choices=("nginx", "redis", "pgbench"), default="nginx")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("ebpf-bench: needs root (the eBPF receiver does)", file=sys.stderr)
         return 2
+    target = os.environ.get("CARGO_TARGET_DIR", "/var/cache/sonde-target")
+    binary = args.sonde or f"{target}/release/sonde"
+    if args.workload != "nginx":
+        return saturation_only(args, binary)
     for tool in ("nginx", "wrk", "hey"):
         if shutil.which(tool) is None:
             print(f"ebpf-bench: {tool} not found (apt-get install nginx-light wrk hey)", file=sys.stderr)
             return 2
-    target = os.environ.get("CARGO_TARGET_DIR", "/var/cache/sonde-target")
-    binary = args.sonde or f"{target}/release/sonde"
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -206,6 +272,51 @@ def main() -> int:
     ]
     print(f"ebpf-bench: nginx (1 worker) on 127.0.0.1, {args.seconds} s per run, "
           f"wrk -c{args.connections}, hey -c4")
+    width = max(len(r[0]) for r in rows)
+    for name, figure, goal in rows:
+        print(f"{name:<{width}}  {figure:>26}  {goal}")
+    return 0
+
+
+WORKLOADS = {
+    "redis": (("redis-server", "redis-benchmark"), start_redis, run_redis_benchmark,
+              "redis-server under redis-benchmark (SET+GET, -c16 -P16)"),
+    "pgbench": (("pgbench",), start_postgres, run_pgbench,
+                "PostgreSQL 15 under pgbench (select-only, -c4 -j2)"),
+}
+
+
+def saturation_only(args, binary: str) -> int:
+    """A server as fast as its benchmark drives it, without and with sonde."""
+    tools, start, run, title = WORKLOADS[args.workload]
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f"ebpf-bench: {tool} not found", file=sys.stderr)
+            return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        port = free_port()
+        server = start(work, port)
+        try:
+            run(port, 2)  # warm-up
+            off = measured(None, lambda: run(port, args.seconds))
+            sonde = start_sonde(binary, work, port)
+            try:
+                on = measured(sonde, lambda: run(port, args.seconds))
+            finally:
+                sonde.send_signal(signal.SIGTERM)
+                sonde.wait(timeout=60)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    loss = 100.0 * (1 - on["rps"] / off["rps"])
+    rows = [
+        ("operations/s without / with sonde", f"{off['rps']:,.0f} / {on['rps']:,.0f}", ""),
+        ("throughput loss", f"{loss:.1f} %", "<= 5 %"),
+        ("sonde CPU per 1,000 operations",
+         f"{1e6 * on['sonde_cpu'] / max(on['requests'], 1):.1f} ms", ""),
+    ]
+    print(f"ebpf-bench: {title} on 127.0.0.1, {args.seconds} s per run")
     width = max(len(r[0]) for r in rows)
     for name, figure, goal in rows:
         print(f"{name:<{width}}  {figure:>26}  {goal}")

@@ -11,7 +11,7 @@ import pytest
 
 from sondetest.ebpf import VENV_PYTHON, ebpf_config, run_client
 from sondetest.ports import free_port
-from sondetest.servers import Nats, RabbitMQ
+from sondetest.servers import Nats, RabbitMQ, Tansu
 from sondetest.telemetry import dump, red_count, spans_where, wait_spans
 from sondetest.wait import wait_until
 
@@ -143,3 +143,68 @@ def test_rabbitmq_publish_get_and_a_missing_queue(start_sonde, grpc_sink, ports,
               if s.status == ERROR]
     assert [(s.resource["process.pid"], s.attrs["error.type"]) for s in failed] == [
         (pid, "NOT_FOUND")], dump(failed)
+
+
+# kafka-python: produces MESSAGES to `orders`, each waited for (one Produce
+# request each), reads them back, then sends to a topic the broker does not
+# have, with topic auto-creation off: every Metadata answer says
+# UNKNOWN_TOPIC_OR_PARTITION until the producer gives up.
+KAFKA_CLIENT = """
+import sys
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaTimeoutError
+
+port, n = sys.argv[1], int(sys.argv[2])
+servers = ["127.0.0.1:" + port]
+producer = KafkaProducer(bootstrap_servers=servers, client_id="sonde-producer", acks=1,
+                         allow_auto_create_topics=False, max_block_ms=3000)
+for i in range(n):
+    producer.send("orders", b"order %d" % i).get(timeout=10)
+try:
+    producer.send("nosuch", b"lost").get(timeout=10)
+except KafkaTimeoutError as e:
+    print("gave up:", e)
+producer.close()
+consumer = KafkaConsumer("orders", bootstrap_servers=servers, client_id="sonde-consumer",
+                         auto_offset_reset="earliest", consumer_timeout_ms=10000)
+got = 0
+for _ in consumer:
+    got += 1
+    if got == n:
+        break
+print("consumed", got)
+consumer.close()
+"""
+
+
+def test_kafka_produce_fetch_and_an_unknown_topic(start_sonde, grpc_sink, ports, peers):
+    port = free_port()
+    Tansu(peers, port, topics=["orders"])
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms"), ports)
+
+    pid, out = run_client([VENV_PYTHON, "-c", KAFKA_CLIENT, str(port), str(MESSAGES)])
+    assert f"consumed {MESSAGES}" in out and "gave up:" in out, out
+
+    orders = {"messaging.system": "kafka", "messaging.destination.name": "orders"}
+    send = {"messaging.operation.name": "send", **orders}
+    wait_spans(grpc_sink, MESSAGES, "send spans", **send)
+    wait_spans(grpc_sink, 1, "unknown topic spans", **{"error.type": "UNKNOWN_TOPIC_OR_PARTITION"})
+    wait_until(lambda: red_count(grpc_sink, "messaging.client.operation.duration", pid, **send)
+               == MESSAGES, timeout=30, interval=0.5, what="histogram counts")
+    assert sonde.stop() == 0
+
+    mine = [s for s in spans_where(grpc_sink, **{"messaging.system": "kafka"})
+            if s.resource["process.pid"] == pid]
+    sent = [s for s in mine if s.attrs.get("messaging.operation.name") == "send"]
+    assert len(sent) == MESSAGES, dump(sent[:3])
+    assert {(s.name, s.kind, s.attrs["messaging.destination.name"],
+             s.attrs["messaging.client.id"]) for s in sent} == {
+        ("send orders", "PRODUCER", "orders", "sonde-producer")}
+    assert all(s.status != ERROR for s in sent)
+    polls = [s for s in mine if s.attrs.get("messaging.operation.name") == "poll"]
+    assert polls and {(s.name, s.kind) for s in polls} == {("poll orders", "CONSUMER")}
+
+    failed = [s for s in mine if s.status == ERROR]
+    assert failed, dump(mine[-5:])
+    assert {(s.name, s.attrs["error.type"]) for s in failed} == {
+        ("Metadata", "UNKNOWN_TOPIC_OR_PARTITION")}, dump(failed)

@@ -12,7 +12,7 @@ import pytest
 
 from sondetest.ebpf import VENV_PYTHON, ebpf_config, require_tools, run_client as run
 from sondetest.ports import free_port
-from sondetest.servers import Dnsmasq, Memcached, Mosquitto, Postgres, Redis
+from sondetest.servers import Dnsmasq, MariaDB, Memcached, Mosquitto, Postgres, Redis
 from sondetest.telemetry import (dump, ebpf_spans, histogram_points, latest, red_count,
                                  spans_where, wait_spans)
 from sondetest.wait import wait_until
@@ -179,6 +179,96 @@ def test_redis_pipelined_benchmark_and_a_wrongtype_error(start_sonde, grpc_sink,
         assert s.status == ERROR
         assert s.attrs["error.type"] == "WRONGTYPE"
         assert s.attrs["db.response.status_code"] == "WRONGTYPE"
+
+
+MYSQL_ROWS = 30
+
+# PyMySQL (text protocol, COM_QUERY): creates `orders`, inserts and selects
+# each row, then a table that does not exist (ERR 1146).
+PYMYSQL_CLIENT = """
+import sys
+import pymysql
+port, n = int(sys.argv[1]), int(sys.argv[2])
+db = pymysql.connect(host="127.0.0.1", port=port, user="sonde", database="sonde",
+                     autocommit=True)
+with db.cursor() as c:
+    c.execute("CREATE TABLE orders (id INT PRIMARY KEY, name VARCHAR(40))")
+    for i in range(n):
+        c.execute("INSERT INTO orders VALUES (%s, %s)", (i, f"order-{i}"))
+    for i in range(n):
+        c.execute("SELECT name FROM orders WHERE id = %s", (i,))
+        assert c.fetchone() == (f"order-{i}",)
+    try:
+        c.execute("SELECT * FROM nosuch WHERE id = 7")
+    except pymysql.err.ProgrammingError as e:
+        print("refused:", e.args[0])
+db.close()
+"""
+
+# mysql-connector-python's server-side prepared statements: one
+# COM_STMT_PREPARE, then a COM_STMT_EXECUTE per row.
+PREPARED_CLIENT = """
+import sys
+import mysql.connector
+port, n = int(sys.argv[1]), int(sys.argv[2])
+conn = mysql.connector.connect(host="127.0.0.1", port=port, user="sonde", database="sonde")
+c = conn.cursor(prepared=True)
+for i in range(n):
+    c.execute("SELECT name FROM orders WHERE id = ?", (i,))
+    assert c.fetchall() == [(f"order-{i}",)]
+conn.close()
+"""
+
+
+def test_mariadb_with_pymysql_and_prepared_statements(start_sonde, grpc_sink, ports, peers):
+    port = free_port()
+    db = MariaDB(peers, port)
+    sonde = start_sonde(ebpf_config(ports, grpc_sink.port, [port], metrics_flush="500ms"), ports)
+
+    text_pid, out = run([VENV_PYTHON, "-c", PYMYSQL_CLIENT, str(port), str(MYSQL_ROWS)])
+    assert "refused: 1146" in out, out
+    prepared_pid, _ = run([VENV_PYTHON, "-c", PREPARED_CLIENT, str(port), str(MYSQL_ROWS)])
+
+    select = {"db.operation.name": "SELECT", "db.collection.name": "orders"}
+    wait_spans(grpc_sink, 2 * 2 * MYSQL_ROWS, "SELECT orders spans", **select)
+    wait_spans(grpc_sink, 2, "failed SELECT spans", **{"db.collection.name": "nosuch"})
+    wait_until(lambda: red_count(grpc_sink, "db.client.operation.duration", prepared_pid,
+                                 **select) == MYSQL_ROWS,
+               timeout=30, interval=0.5, what="histogram counts")
+    assert sonde.stop() == 0
+
+    every = spans_where(grpc_sink, **{"db.system.name": "mariadb"})
+    for pid, statement, count in (
+            (text_pid, ("INSERT", "orders"), MYSQL_ROWS),
+            (text_pid, ("SELECT", "orders"), MYSQL_ROWS),
+            (prepared_pid, ("SELECT", "orders"), MYSQL_ROWS)):
+        clients = [s for s in every if s.resource["process.pid"] == pid and (
+            s.attrs.get("db.operation.name"), s.attrs.get("db.collection.name")) == statement]
+        assert len(clients) == count, (pid, statement, dump(clients[:3]))
+        assert all(s.kind == "CLIENT" and s.name == " ".join(statement) for s in clients)
+        assert all(s.attrs["db.namespace"] == "sonde" and s.status != ERROR for s in clients)
+        assert red_count(grpc_sink, "db.client.operation.duration", pid,
+                         **dict(zip(("db.operation.name", "db.collection.name"), statement))) \
+            == count
+    texts = {s.attrs["db.query.text"] for s in every if s.resource["process.pid"] == prepared_pid
+             and s.attrs.get("db.collection.name") == "orders"}
+    assert texts == {"SELECT name FROM orders WHERE id = ?"}, texts
+    servers = [s for s in every if s.kind == "SERVER" and s.resource["process.pid"] == db.pid
+               and s.attrs.get("db.collection.name") == "orders"
+               and s.attrs.get("db.operation.name") == "SELECT"]
+    assert len(servers) == 2 * MYSQL_ROWS
+
+    [client] = [s for s in every if s.kind == "CLIENT"
+                and s.attrs.get("db.collection.name") == "nosuch"]
+    [server] = [s for s in every if s.kind == "SERVER"
+                and s.attrs.get("db.collection.name") == "nosuch"]
+    for s in (client, server):
+        assert s.name == "SELECT nosuch"
+        assert s.status == ERROR
+        assert s.attrs["db.response.status_code"] == "1146"
+        assert s.attrs["error.type"] == "1146"
+        assert s.attrs["db.query.text"] == "SELECT * FROM nosuch WHERE id = ?"
+    assert (server.trace_id, server.parent) == (client.trace_id, client.span_id)
 
 
 MEMCACHED_OPS = 50

@@ -223,3 +223,34 @@ class Tansu:
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+
+class MariaDB:
+    """A MariaDB 10.11 server of the test's own (its data directory, socket and
+    port), as the mysql user, with database `sonde` and a user `sonde` (no
+    password) that may connect over TCP from 127.0.0.1."""
+
+    def __init__(self, peers: Peers, port: int):
+        require_tools("mariadbd", "mariadb-install-db", "mariadb")
+        self.port = port
+        data = _own_dir(peers.workdir / f"mariadb-{port}", "mysql")
+        self.socket = str(data / "mysqld.sock")
+        subprocess.run(["mariadb-install-db", "--user=mysql", f"--datadir={data}",
+                        "--auth-root-authentication-method=socket", "--skip-test-db"],
+                       check=True, capture_output=True, timeout=120)
+        self.proc = peers.spawn(f"mariadb-{port}", [
+            "mariadbd", "--user=mysql", f"--datadir={data}", f"--socket={self.socket}",
+            f"--port={port}", "--bind-address=127.0.0.1", "--skip-log-bin",
+            f"--pid-file={data}/mariadb.pid", "--innodb-buffer-pool-size=64M"])
+        wait_port(port, self.proc, "mariadbd", timeout=60)
+        # root logs in over the socket only: it makes the TCP user.
+        self.root("CREATE DATABASE sonde; CREATE USER 'sonde'@'127.0.0.1'; "
+                  "GRANT ALL ON sonde.* TO 'sonde'@'127.0.0.1';")
+
+    def root(self, sql: str) -> str:
+        return subprocess.run(["mariadb", f"--socket={self.socket}", "-u", "root", "-e", sql],
+                              check=True, capture_output=True, text=True, timeout=60).stdout
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid

@@ -19,6 +19,12 @@ pub enum CaptureError {
     NotPermitted { cap_eff: u64 },
 
     #[error(
+        "Linux {release} is too old: eBPF capture needs Linux 5.17 or later \
+         (its programs walk a message's buffers with bpf_loop)"
+    )]
+    KernelTooOld { release: String },
+
+    #[error(
         "the kernel exposes no BTF ({} is missing): eBPF capture needs a kernel built with \
          CONFIG_DEBUG_INFO_BTF=y (Linux 5.8 or later)",
         path.display()

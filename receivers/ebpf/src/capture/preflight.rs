@@ -1,7 +1,7 @@
 //! Before loading anything: is this build, this process and this kernel able
-//! to capture? Checked in order — eBPF compiled in, privileges, BTF, tracefs
-//! (mounted here when it is not), every tracepoint — and the first failure is
-//! returned as a one-line error that says what to do.
+//! to capture? Checked in order — eBPF compiled in, privileges, the kernel's
+//! version, BTF, tracefs (mounted here when it is not), every tracepoint — and
+//! the first failure is returned as a one-line error that says what to do.
 
 use std::fs;
 use std::io;
@@ -14,11 +14,17 @@ const CAP_SYS_ADMIN: u32 = 21;
 const CAP_PERFMON: u32 = 38;
 const CAP_BPF: u32 = 39;
 
+/// The oldest kernel the programs load on: `bpf_loop` (the walk over a
+/// message's iovecs) came in 5.17.
+pub(crate) const OLDEST_KERNEL: (u32, u32) = (5, 17);
+
 /// Where the checks look; [`Host::system`] is the real machine, tests point
 /// it at a temporary directory.
 #[derive(Clone, Debug)]
 pub(crate) struct Host {
     pub proc_status: PathBuf,
+    /// The kernel's release string (`6.1.0-13-amd64`).
+    pub osrelease: PathBuf,
     pub btf: PathBuf,
     /// Candidate tracefs mount points, preferred first.
     pub tracefs: Vec<PathBuf>,
@@ -30,6 +36,7 @@ impl Host {
     pub fn system() -> Self {
         Host {
             proc_status: PathBuf::from("/proc/self/status"),
+            osrelease: PathBuf::from("/proc/sys/kernel/osrelease"),
             btf: PathBuf::from("/sys/kernel/btf/vmlinux"),
             tracefs: vec![
                 PathBuf::from("/sys/kernel/tracing"),
@@ -46,6 +53,7 @@ pub(crate) fn check(host: &Host, hooks: &[Hook]) -> Result<PathBuf, CaptureError
         return Err(CaptureError::BuiltWithoutEbpf);
     }
     check_privileges(host)?;
+    check_kernel_version(host)?;
     if !host.btf.exists() {
         return Err(CaptureError::NoBtf {
             path: host.btf.clone(),
@@ -63,6 +71,29 @@ pub(crate) fn check(host: &Host, hooks: &[Hook]) -> Result<PathBuf, CaptureError
         }
     }
     Ok(tracefs)
+}
+
+/// A release string we cannot read or parse passes: the load then says what
+/// it says.
+fn check_kernel_version(host: &Host) -> Result<(), CaptureError> {
+    let Ok(release) = fs::read_to_string(&host.osrelease) else {
+        return Ok(());
+    };
+    let release = release.trim();
+    match parse_release(release) {
+        Some(version) if version < OLDEST_KERNEL => Err(CaptureError::KernelTooOld {
+            release: release.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The major and minor numbers of a kernel release string.
+pub(crate) fn parse_release(release: &str) -> Option<(u32, u32)> {
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 fn check_privileges(host: &Host) -> Result<(), CaptureError> {
@@ -157,11 +188,14 @@ mod tests {
         fs::write(&status, format!("Name:\tsonde\nCapEff:\t{cap_eff}\n")).expect("write status");
         let btf = dir.join("vmlinux");
         fs::write(&btf, b"btf").expect("write btf");
+        let osrelease = dir.join("osrelease");
+        fs::write(&osrelease, b"6.1.0-13-amd64\n").expect("write osrelease");
         let tracefs = dir.join("tracing");
         fs::create_dir_all(tracefs.join("events/syscalls/sys_enter_read")).expect("mkdir");
         fs::write(tracefs.join("events/syscalls/sys_enter_read/id"), b"1\n").expect("write id");
         Host {
             proc_status: status,
+            osrelease,
             btf,
             tracefs: vec![tracefs],
             mount: false,
@@ -194,6 +228,15 @@ mod tests {
     }
 
     #[test]
+    fn kernel_releases_are_read_to_their_minor_number() {
+        assert_eq!(parse_release("6.18.44-fc-v657"), Some((6, 18)));
+        assert_eq!(parse_release("5.17"), Some((5, 17)));
+        assert_eq!(parse_release("5.4.0-150-generic"), Some((5, 4)));
+        assert_eq!(parse_release("linux"), None);
+        assert!(parse_release("5.16.20").is_some_and(|v| v < OLDEST_KERNEL));
+    }
+
+    #[test]
     fn sys_admin_or_bpf_with_perfmon_is_enough() {
         assert!(has_capabilities(0x1fffeffffff));
         assert!(has_capabilities(1 << 21));
@@ -222,6 +265,16 @@ mod tests {
             check(&host, &[READ]).map_err(|e| e.to_string()),
             Err("eBPF capture needs root or the CAP_BPF and CAP_PERFMON capabilities (effective set is 0x0): \
                  run sonde as root, or grant them with `setcap cap_bpf,cap_perfmon+ep <path to sonde>`"
+                .to_owned())
+        );
+
+        let dir = temp_dir("kernel");
+        let host = fake_host(&dir, "0000000000200000");
+        fs::write(&host.osrelease, b"5.15.0-91-generic\n").expect("write osrelease");
+        assert_eq!(
+            check(&host, &[READ]).map_err(|e| e.to_string()),
+            Err("Linux 5.15.0-91-generic is too old: eBPF capture needs Linux 5.17 or later \
+                 (its programs walk a message's buffers with bpf_loop)"
                 .to_owned())
         );
 

@@ -72,6 +72,22 @@ def test_dns_over_udp_and_tcp_with_dig_against_dnsmasq(start_sonde, grpc_sink, p
     assert total - probe == len(clients)
 
 
+def assert_failed_select_nosuch(every, code: str):
+    """`SELECT * FROM nosuch WHERE id = 7` failed with `code` on both ends, and the
+    server's span is the child of the client's (joined by the TCP sequence)."""
+    [client] = [s for s in every if s.kind == "CLIENT"
+                and s.attrs.get("db.collection.name") == "nosuch"]
+    [server] = [s for s in every if s.kind == "SERVER"
+                and s.attrs.get("db.collection.name") == "nosuch"]
+    for s in (client, server):
+        assert s.name == "SELECT nosuch"
+        assert s.status == ERROR
+        assert s.attrs["db.response.status_code"] == code
+        assert s.attrs["error.type"] == code
+        assert s.attrs["db.query.text"] == "SELECT * FROM nosuch WHERE id = ?"
+    assert (server.trace_id, server.parent) == (client.trace_id, client.span_id)
+
+
 PG_TRANSACTIONS = 25
 PG_CLIENTS = 2
 
@@ -124,18 +140,7 @@ def test_postgresql_with_pgbench_and_psql(start_sonde, grpc_sink, ports, peers):
     assert len(servers) == 2 * made
     assert all(s.attrs["db.namespace"] == "sonde" for s in every), dump(every[:3])
 
-    [client] = [s for s in every if s.kind == "CLIENT" and s.attrs.get("db.collection.name")
-                == "nosuch"]
-    [server] = [s for s in every if s.kind == "SERVER" and s.attrs.get("db.collection.name")
-                == "nosuch"]
-    for s in (client, server):
-        assert s.name == "SELECT nosuch"
-        assert s.status == ERROR
-        assert s.attrs["db.response.status_code"] == "42P01"
-        assert s.attrs["error.type"] == "42P01"
-        assert s.attrs["db.query.text"] == "SELECT * FROM nosuch WHERE id = ?"
-    # The backend's span is the child of psql's: joined by the TCP sequence.
-    assert (server.trace_id, server.parent) == (client.trace_id, client.span_id)
+    assert_failed_select_nosuch(every, "42P01")
 
 
 REDIS_OPS = 1600
@@ -258,17 +263,7 @@ def test_mariadb_with_pymysql_and_prepared_statements(start_sonde, grpc_sink, po
                and s.attrs.get("db.operation.name") == "SELECT"]
     assert len(servers) == 2 * MYSQL_ROWS
 
-    [client] = [s for s in every if s.kind == "CLIENT"
-                and s.attrs.get("db.collection.name") == "nosuch"]
-    [server] = [s for s in every if s.kind == "SERVER"
-                and s.attrs.get("db.collection.name") == "nosuch"]
-    for s in (client, server):
-        assert s.name == "SELECT nosuch"
-        assert s.status == ERROR
-        assert s.attrs["db.response.status_code"] == "1146"
-        assert s.attrs["error.type"] == "1146"
-        assert s.attrs["db.query.text"] == "SELECT * FROM nosuch WHERE id = ?"
-    assert (server.trace_id, server.parent) == (client.trace_id, client.span_id)
+    assert_failed_select_nosuch(every, "1146")
 
 
 MEMCACHED_OPS = 50

@@ -204,6 +204,23 @@ def measured(sonde: subprocess.Popen | None, run):
     return result
 
 
+def missing_tool(*tools: str) -> bool:
+    """Says which of `tools` is not installed, if one is not."""
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f"ebpf-bench: {tool} not found (apt-get install it; nginx-light has nginx)",
+                  file=sys.stderr)
+            return True
+    return False
+
+
+def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:
+    print(f"ebpf-bench: {title}")
+    width = max(len(r[0]) for r in rows)
+    for name, figure, goal in rows:
+        print(f"{name:<{width}}  {figure:>26}  {goal}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sonde", default=None, help="release sonde binary")
@@ -219,10 +236,8 @@ def main() -> int:
     binary = args.sonde or f"{target}/release/sonde"
     if args.workload != "nginx":
         return saturation_only(args, binary)
-    for tool in ("nginx", "wrk", "hey"):
-        if shutil.which(tool) is None:
-            print(f"ebpf-bench: {tool} not found (apt-get install nginx-light wrk hey)", file=sys.stderr)
-            return 2
+    if missing_tool("nginx", "wrk", "hey"):
+        return 2
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -270,11 +285,8 @@ def main() -> int:
         ("fixed rate: sonde CPU", f"{rate_share:.2f} % of one core", "<= 3 %"),
         ("fixed rate: sonde CPU per 1,000 requests", f"{rate_cpu_per_k * 1e3:.1f} ms", ""),
     ]
-    print(f"ebpf-bench: nginx (1 worker) on 127.0.0.1, {args.seconds} s per run, "
-          f"wrk -c{args.connections}, hey -c4")
-    width = max(len(r[0]) for r in rows)
-    for name, figure, goal in rows:
-        print(f"{name:<{width}}  {figure:>26}  {goal}")
+    print_rows(f"nginx (1 worker) on 127.0.0.1, {args.seconds} s per run, "
+               f"wrk -c{args.connections}, hey -c4", rows)
     return 0
 
 
@@ -289,10 +301,8 @@ WORKLOADS = {
 def saturation_only(args, binary: str) -> int:
     """A server as fast as its benchmark drives it, without and with sonde."""
     tools, start, run, title = WORKLOADS[args.workload]
-    for tool in tools:
-        if shutil.which(tool) is None:
-            print(f"ebpf-bench: {tool} not found", file=sys.stderr)
-            return 2
+    if missing_tool(*tools):
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         port = free_port()
@@ -316,10 +326,7 @@ def saturation_only(args, binary: str) -> int:
         ("sonde CPU per 1,000 operations",
          f"{1e6 * on['sonde_cpu'] / max(on['requests'], 1):.1f} ms", ""),
     ]
-    print(f"ebpf-bench: {title} on 127.0.0.1, {args.seconds} s per run")
-    width = max(len(r[0]) for r in rows)
-    for name, figure, goal in rows:
-        print(f"{name:<{width}}  {figure:>26}  {goal}")
+    print_rows(f"{title} on 127.0.0.1, {args.seconds} s per run", rows)
     return 0
 
 

@@ -46,10 +46,15 @@ enum Part {
     /// request, an EOF (COM_SET_OPTION).
     Result,
     /// Definitions still to come.
-    Definitions { left: u64, then: Then },
+    Definitions {
+        left: u64,
+        then: Then,
+    },
     /// After definitions: the EOF that ends them, unless the client asked
     /// for CLIENT_DEPRECATE_EOF.
-    DefinitionsEnd { then: Then },
+    DefinitionsEnd {
+        then: Then,
+    },
     /// Rows, up to the EOF or OK that ends them.
     Rows,
     /// COM_STMT_PREPARE's PREPARE_OK or ERR.

@@ -193,7 +193,9 @@ pub(crate) fn greeting(payload: &[u8]) -> Option<Greeting> {
         } else {
             System::Mysql
         },
-        caps: low.zip(high).map(|(l, h)| u32::from(l) | u32::from(h) << 16),
+        caps: low
+            .zip(high)
+            .map(|(l, h)| u32::from(l) | u32::from(h) << 16),
     })
 }
 

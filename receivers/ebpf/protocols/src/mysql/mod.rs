@@ -47,7 +47,9 @@ use packet::{cap, cstr, packet, u32_at, Header, HEADER};
 use crate::describe::{DescribeContext, Description};
 use crate::pairing::Pending;
 use crate::parse::{Input, Malformed, ParseResult};
-use crate::protocol::{Direction, Kind, Message, Pairing, ProtocolParser, Role, Step, TraceContext};
+use crate::protocol::{
+    Direction, Kind, Message, Pairing, ProtocolParser, Role, Step, TraceContext,
+};
 use crate::sql;
 
 /// Bytes an answer may take before it is followed packet by packet instead
@@ -223,11 +225,14 @@ impl Mysql {
                 return pass(h.total());
             }
         }
-        if h.seq != 0 || self.phase == Phase::Handshake {
+        if h.seq != 0 {
             // Authentication data, a LOCAL INFILE's file and its empty
             // last packet, COM_CHANGE_USER's answers to the server.
             return pass(h.total());
         }
+        // A client speaks with sequence id 0 only once authenticated: a
+        // command ends the handshake even when the server's OK was not
+        // seen.
         self.command(h, payload, input)
     }
 
@@ -326,7 +331,8 @@ impl Mysql {
                 // An answer begins where the capture shows nothing of it.
                 self.expected.pop_front();
                 let response = Response::default();
-                return parsed(Step::Whole(Message::Response(response)), input.available());
+                let consumed = self.cut_share(input);
+                return parsed(Step::Whole(Message::Response(response)), consumed);
             }
             return Self::short(input);
         };
@@ -421,7 +427,7 @@ impl Mysql {
                 } else {
                     // The capture hides where the next packet begins.
                     self.answered();
-                    parsed(Step::End, input.available())
+                    parsed(Step::End, self.cut_share(input))
                 }
             }
             Stop::More { at, needed } => {
@@ -432,10 +438,8 @@ impl Mysql {
                 if truncated {
                     let mut response = self.answered();
                     response.whole = false;
-                    return parsed(
-                        Step::Whole(Message::Response(response)),
-                        input.available().max(at),
-                    );
+                    let consumed = self.cut_share(input).max(at.min(input.available()));
+                    return parsed(Step::Whole(Message::Response(response)), consumed);
                 }
                 side.following = true;
                 side.scan = 0;
@@ -457,6 +461,19 @@ impl Mysql {
                 let head = walk.response.clone();
                 parsed(Step::Head(Message::Response(head)), at)
             }
+        }
+    }
+
+    /// How much of a syscall the capture cut an answer ending in it takes:
+    /// all of it, unless more commands wait. Those were written together
+    /// (a client waits for each answer otherwise), so their answers are
+    /// taken to be in the same uncaptured bytes: each ends here too, and
+    /// the order of answers holds.
+    fn cut_share(&self, input: Input<'_>) -> usize {
+        if self.expected.is_empty() {
+            input.available()
+        } else {
+            input.bytes.len().clamp(1, input.available())
         }
     }
 
@@ -504,9 +521,7 @@ fn use_schema(query: &str) -> Option<Arc<str>> {
     let rest = rest.trim_start();
     let name = match rest.strip_prefix('`') {
         Some(quoted) => quoted.split('`').next()?,
-        None => rest
-            .split(|c: char| c.is_whitespace() || c == ';')
-            .next()?,
+        None => rest.split(|c: char| c.is_whitespace() || c == ';').next()?,
     };
     (!name.is_empty()).then(|| Arc::from(name))
 }

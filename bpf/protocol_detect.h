@@ -60,6 +60,7 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 #include "detect_postgres.h"
 #include "detect_redis.h"
 #include "detect_messaging.h"
+#include "detect_mysql.h"
 
 /* HTTP/2 (RFC 9113 §3.4): the client's connection preface, or the server's
  * first frame, a SETTINGS (type 4) on stream 0 with flags 0 and a length that
@@ -115,6 +116,10 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 		return SONDE_L7_NATS;
 	if (detect_amqp(head, len))
 		return SONDE_L7_AMQP;
+	/* After PostgreSQL, as in user space: a MySQL packet whose length
+	 * byte is 'P' or 'Q' may read as a PostgreSQL Parse or Query. */
+	if (detect_mysql(head, len))
+		return SONDE_L7_MYSQL;
 	return SONDE_L7_UNKNOWN;
 }
 

@@ -241,7 +241,7 @@ fn login_database(b: &[u8], caps: u32) -> Option<Arc<str>> {
     let (_user, rest) = cstr(b)?;
     let rest = if caps & cap::PLUGIN_AUTH_LENENC_DATA != 0 {
         let (n, used) = lenenc(rest)?;
-        rest.get(used + usize::try_from(n).ok()?..)?
+        rest.get(used.checked_add(usize::try_from(n).ok()?)?..)?
     } else if caps & cap::SECURE_CONNECTION != 0 {
         let (&n, rest) = rest.split_first()?;
         rest.get(usize::from(n)..)?

@@ -88,6 +88,10 @@ fn connection_phase_payloads() {
         login(&l, l.len()).unwrap().database.as_deref(),
         Some("shop")
     );
+    // A length-encoded length near 2^64 is no database.
+    let mut huge = l[..32].to_vec();
+    huge.extend_from_slice(b"u\x00\xfe\xff\xff\xff\xff\xff\xff\xff\xffx");
+    assert_eq!(login(&huge, huge.len()).unwrap().database, None);
     // The SSL request: the first 32 bytes alone, CLIENT_SSL set.
     let mut ssl = (0x200u32 | 0x800).to_le_bytes().to_vec();
     ssl.extend_from_slice(&[0; 28]);

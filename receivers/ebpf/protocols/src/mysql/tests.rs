@@ -607,3 +607,69 @@ fn describe_commands_by_their_names() {
         Some(&Value::Str("orders".into()))
     );
 }
+
+/// xorshift64*, so no rand crate is needed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// Bytes biased towards the values the layouts give meaning to.
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        const SPECIAL: [u8; 12] = [0, 1, 2, 3, 5, 0x0a, 0xfb, 0xfc, 0xfd, 0xfe, 0xff, b'#'];
+        (0..n)
+            .map(|_| match self.below(3) {
+                0 => SPECIAL[self.below(SPECIAL.len())],
+                _ => self.next() as u8,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn random_payloads_never_panic() {
+    let mut rng = Rng(0x3306_5eed);
+    for _ in 0..100_000 {
+        let n = rng.below(48);
+        let b = rng.bytes(n);
+        let len = if rng.below(2) == 0 {
+            b.len()
+        } else {
+            rng.below(64)
+        };
+        let _ = (greeting(&b), login(&b, len), ok_status(&b));
+        let _ = (end_status(&b, len), server_error(&b), lenenc(&b));
+        let _ = Mysql::detect(&b, Direction::Egress);
+        let _ = (
+            Mysql::may_start(Role::Client, &b),
+            Mysql::may_start(Role::Server, &b),
+        );
+        // A handshake response's fixed part, then anything.
+        let mut l = ((rng.next() as u32) | 0x200).to_le_bytes().to_vec();
+        l.extend(rng.bytes(5));
+        l.extend([0; 23]);
+        l.extend(&b);
+        let _ = login(&l, if len == b.len() { l.len() } else { len });
+        // A run of packets with plausible headers and random payloads.
+        let mut run = Vec::new();
+        for seq in 1..1 + rng.below(6) as u8 {
+            let size = rng.below(24);
+            let payload = rng.bytes(size);
+            run.extend(pkt(seq, &payload));
+        }
+        let command = Command([0x03, 0x16, 0x17, 0x04, 0x11, 0x09][rng.below(6)]);
+        let mut deprecate = [None, Some(true), Some(false)][rng.below(3)];
+        let mut w = Walk::new(command, 1);
+        let from = rng.below(run.len() + 2);
+        let _ = w.walk(&run, from, rng.below(2) == 0, &mut deprecate);
+    }
+}

@@ -432,8 +432,10 @@ impl Mysql {
             }
             Stop::More { at, needed } => {
                 if !truncated && b.len() < LOOKAHEAD {
+                    // Not past LOOKAHEAD, though: a long row is not waited
+                    // for whole.
                     side.scan = at;
-                    return incomplete(needed);
+                    return incomplete(needed.min(LOOKAHEAD - b.len()));
                 }
                 if truncated {
                     let mut response = self.answered();

@@ -673,3 +673,51 @@ fn random_payloads_never_panic() {
         let _ = w.walk(&run, from, rng.below(2) == 0, &mut deprecate);
     }
 }
+
+#[test]
+fn a_long_row_is_followed_not_waited_for() {
+    use crate::registry::{Protocol, Request as AnyRequest};
+    use crate::segment::Segment;
+    use crate::session::{Event, Limits, Session};
+    let mut answer = cat(&[pkt(1, b"\x01"), def(2, "doc"), pkt(3, EOF)]);
+    let mut row = vec![0xfd, 0x9d, 0x86, 0x01];
+    row.extend(vec![b'x'; 100_000]);
+    answer.extend(pkt(4, &row));
+    answer.extend(pkt(5, EOF));
+    let mut session = Session::new(Protocol::Mysql, Role::Client, Limits::default());
+    let mut events = Vec::new();
+    let mut t = 0;
+    let mut push = |dir, bytes: &[u8], events: &mut Vec<Event>| {
+        session.push(dir, &Segment::new(bytes, t, t + 10), |e| events.push(e));
+        t += 100;
+    };
+    push(
+        Direction::Egress,
+        &pkt(0, b"\x03SELECT doc FROM docs"),
+        &mut events,
+    );
+    for piece in answer.chunks(1000) {
+        push(Direction::Ingress, piece, &mut events);
+    }
+    push(Direction::Egress, &pkt(0, b"\x0e"), &mut events);
+    push(Direction::Ingress, &pkt(1, OK), &mut events);
+    let exchanges: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Exchange(x) => Some(x),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(exchanges.len(), 2);
+    let (first, second) = (exchanges[0], exchanges[1]);
+    assert_eq!(first.response_meta.bytes, answer.len() as u64);
+    assert_eq!(
+        first.response_meta.end_ns,
+        100 * answer.len().div_ceil(1000) as u64 + 10
+    );
+    assert!(!first.response_meta.truncated);
+    let AnyRequest::Mysql(ping) = &second.request else {
+        panic!()
+    };
+    assert_eq!(ping.command, Command::PING);
+}

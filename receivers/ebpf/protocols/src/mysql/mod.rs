@@ -407,6 +407,7 @@ impl Mysql {
                 self.parse_server(input)
             }
             Stop::Done(0) if following => {
+                // Ended where the capture's gap begins.
                 self.answered();
                 parsed(Step::End, input.available())
             }
@@ -432,8 +433,8 @@ impl Mysql {
             }
             Stop::More { at, needed } => {
                 if !truncated && b.len() < LOOKAHEAD {
-                    // Not past LOOKAHEAD, though: a long row is not waited
-                    // for whole.
+                    // Wait for the rest, but never past LOOKAHEAD: a row
+                    // longer than that is followed, not waited for.
                     side.scan = at;
                     return incomplete(needed.min(LOOKAHEAD - b.len()));
                 }

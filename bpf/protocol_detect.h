@@ -60,6 +60,7 @@ static __always_inline bool detect_http1(const __u8 *head, __u32 len)
 #include "detect_postgres.h"
 #include "detect_redis.h"
 #include "detect_messaging.h"
+#include "detect_mysql.h"
 #include "detect_kafka.h"
 #include "detect_memcached.h"
 
@@ -117,6 +118,10 @@ static __always_inline __u8 sonde_detect_l7(const __u8 *head, __u32 len, __u8 di
 		return SONDE_L7_NATS;
 	if (detect_amqp(head, len))
 		return SONDE_L7_AMQP;
+	/* After PostgreSQL, as in user space: a MySQL packet whose length
+	 * byte is 'P' or 'Q' may read as a PostgreSQL Parse or Query. */
+	if (detect_mysql(head, len))
+		return SONDE_L7_MYSQL;
 	if (detect_kafka(head, len))
 		return SONDE_L7_KAFKA;
 	if (detect_memcached(head, len))

@@ -48,6 +48,7 @@ pub mod http2;
 pub mod kafka;
 pub mod memcached;
 pub mod mqtt;
+pub mod mysql;
 pub mod nats;
 mod pairing;
 mod parse;

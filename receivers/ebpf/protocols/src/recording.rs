@@ -1,5 +1,6 @@
 //! Recorded conversations for the tests of the protocols whose peers talk
-//! back and forth (PostgreSQL, MySQL): each `.rec` file in `testdata/` is
+//! back and forth (PostgreSQL; MySQL's are strace transcripts, see
+//! `tests/transcript`): each `.rec` file in `testdata/` is
 //! what a recording TCP proxy between the real client and the real server
 //! read, one record per `recv()`, in order: a tag byte (`C` from the client,
 //! `S` from the server), a big-endian u32 length, the bytes.

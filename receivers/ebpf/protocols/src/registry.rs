@@ -226,6 +226,10 @@ protocols! {
     Nats => crate::nats::Nats, "nats";
     /// AMQP 0-9-1 (RabbitMQ).
     Amqp => crate::amqp::Amqp, "amqp";
+    /// MySQL's client/server protocol, MariaDB's included. After
+    /// PostgreSQL, whose Query and Parse may be read as a MySQL packet's
+    /// length, and before Kafka, whose detection checks ranges.
+    Mysql => crate::mysql::Mysql, "mysql";
     /// Kafka. After the protocols with a magic: its detection checks
     /// sizes and ranges, not fixed bytes.
     Kafka => crate::kafka::Kafka, "kafka";

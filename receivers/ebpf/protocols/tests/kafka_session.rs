@@ -533,6 +533,16 @@ fn detection_sees_requests() {
     assert_eq!(detect(dns, OUT), None);
     let tls = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xaa\xbb\xcc\xdd\xee";
     assert_eq!(detect(tls, OUT), None);
+    // MySQL, tried before Kafka, keeps its commands and greeting.
+    for mysql in [
+        &b"\x09\x00\x00\x00\x03SELECT 1"[..],
+        b"\x64\x00\x00\x00\x0a5.5.5-10.11.19-",
+    ] {
+        assert_eq!(
+            detect(mysql, OUT).map(|d| d.protocol),
+            Some(Protocol::Mysql)
+        );
+    }
 }
 
 #[test]

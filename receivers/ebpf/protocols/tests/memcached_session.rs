@@ -330,6 +330,7 @@ fn requests_are_detected_and_replies_are_not() {
         b"stats_x",
         b"STORED\r\n",
         b"Set x",
+        b"\x09\x00\x00\x00\x03SELECT 1",
     ] {
         assert_ne!(
             detect(other, Direction::Egress).map(|d| d.protocol),

@@ -1,9 +1,10 @@
 //! The binary protocols' share of `never_panics.rs`: recorded DNS (UDP and
-//! TCP) and Kafka messages, cut, truncated, corrupted and interleaved with
+//! TCP), Kafka and MySQL messages, cut, truncated, corrupted and interleaved with
 //! garbage, pushed through sessions. Nothing may panic, and what comes out
 //! must be sane.
 
 mod common;
+mod transcript;
 
 use common::*;
 use sonde_ebpf_protocols::{Event, Limits, Meta, Protocol, Role};
@@ -131,6 +132,28 @@ fn kafka() -> Vec<(Vec<u8>, Role)> {
         .collect()
 }
 
+/// Every syscall of the MySQL recordings, as the client wrote or read it,
+/// large ones shortened so the corpus stays quick.
+fn mysql() -> Vec<(Vec<u8>, Role)> {
+    let texts = [
+        include_str!("../testdata/mysql/mariadb_cli.trace"),
+        include_str!("../testdata/mysql/pymysql.trace"),
+        include_str!("../testdata/mysql/connector_prepared.trace"),
+        include_str!("../testdata/mysql/raw_deprecate_eof.trace"),
+        include_str!("../testdata/mysql/mariadb_ed25519.trace"),
+    ];
+    texts
+        .iter()
+        .flat_map(|t| transcript::load(t))
+        .map(|r| {
+            let mut data = r.data;
+            data.truncate(4096);
+            let from = if r.wrote { Role::Client } else { Role::Server };
+            (data, from)
+        })
+        .collect()
+}
+
 fn check_meta(m: &Meta) {
     assert!(m.start_ns <= m.end_ns, "{m:?}");
     assert_eq!(
@@ -246,4 +269,11 @@ fn kafka_never_panics() {
     // Answers pair only when a random pick shares its request's correlation id.
     let totals = corpus(Protocol::Kafka, &kafka(), 0x00ca_f4a0);
     assert!(totals.0 > 100 && totals.1 > 3_000, "{totals:?}");
+}
+
+#[test]
+fn mysql_never_panics() {
+    // Answers pair when a random pick follows a command with sequence id 1.
+    let totals = corpus(Protocol::Mysql, &mysql(), 0x00db_0001);
+    assert!(totals.0 > 300 && totals.1 > 1_000, "{totals:?}");
 }

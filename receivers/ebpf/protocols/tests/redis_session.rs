@@ -624,6 +624,7 @@ fn requests_are_detected_and_replies_are_not() {
         b"*",
         b"*3\r\n",
         b"+OK\r\n",
+        b"\x09\x00\x00\x00\x03SELECT 1",
     ] {
         assert_ne!(
             detect(other, Direction::Egress).map(|d| d.protocol),

@@ -273,9 +273,11 @@ mod tests {
         fs::write(&host.osrelease, b"5.15.0-91-generic\n").expect("write osrelease");
         assert_eq!(
             check(&host, &[READ]).map_err(|e| e.to_string()),
-            Err("Linux 5.15.0-91-generic is too old: eBPF capture needs Linux 5.17 or later \
+            Err(
+                "Linux 5.15.0-91-generic is too old: eBPF capture needs Linux 5.17 or later \
                  (its programs walk a message's buffers with bpf_loop)"
-                .to_owned())
+                    .to_owned()
+            )
         );
 
         let dir = temp_dir("btf");

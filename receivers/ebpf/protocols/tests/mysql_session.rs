@@ -9,11 +9,11 @@
 mod common;
 mod transcript;
 
-use common::Rng;
+use common::{push_in_random_pieces, Rng};
 use sonde_ebpf_protocols::mysql::{self, Command};
 use sonde_ebpf_protocols::{
     detect, DescribeContext, DescribeOptions, Description, Detection, Direction, Event, Exchange,
-    Kind, Limits, Protocol, Request, Response, Role, Segment, Session, UnpairedReason, Value,
+    Kind, Limits, Protocol, Request, Response, Role, Session, UnpairedReason, Value,
 };
 use transcript::*;
 
@@ -778,20 +778,14 @@ fn a_seeded_corpus_never_panics() {
             } else {
                 Direction::Ingress
             };
-            let mut at = 0;
-            while at < bytes.len() {
-                let n = 1 + rng.below(bytes.len() - at);
-                let piece = &bytes[at..at + n];
-                at += n;
-                let captured = if rng.below(4) == 0 {
-                    rng.below(n + 1)
-                } else {
-                    n
-                };
-                let seg = Segment::new(&piece[..captured], t, t + 5).with_len(n);
-                session.push(direction, &seg, &mut check);
-                t += 10;
-            }
+            push_in_random_pieces(
+                &mut session,
+                direction,
+                &bytes,
+                &mut rng,
+                &mut t,
+                &mut check,
+            );
             if rng.below(40) == 0 {
                 session.expire(t / 2, &mut check);
             }

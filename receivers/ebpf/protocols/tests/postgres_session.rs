@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Rng;
+use common::{push_in_random_pieces, Rng};
 use sonde_ebpf_protocols::{
     DescribeContext, DescribeOptions, Direction, Event, Limits, Protocol, Role, Segment, Session,
     Value,
@@ -181,20 +181,14 @@ fn a_seeded_corpus_never_panics() {
             } else {
                 Direction::Ingress
             };
-            let mut at = 0;
-            while at < bytes.len() {
-                let n = 1 + rng.below(bytes.len() - at);
-                let piece = &bytes[at..at + n];
-                at += n;
-                let captured = if rng.below(4) == 0 {
-                    rng.below(n + 1)
-                } else {
-                    n
-                };
-                let seg = Segment::new(&piece[..captured], t, t + 5).with_len(n);
-                session.push(direction, &seg, &mut count);
-                t += 10;
-            }
+            push_in_random_pieces(
+                &mut session,
+                direction,
+                &bytes,
+                &mut rng,
+                &mut t,
+                &mut count,
+            );
             if rng.below(40) == 0 {
                 session.expire(t / 2, &mut count);
             }

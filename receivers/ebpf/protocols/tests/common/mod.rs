@@ -160,3 +160,29 @@ impl Rng {
         (0..n).map(|_| self.next() as u8).collect()
     }
 }
+
+/// Pushes `bytes` into `session` in random pieces, a quarter of them captured
+/// only in part, 10 ns apart from `*t` on; every event goes to `f`.
+pub fn push_in_random_pieces(
+    session: &mut Session,
+    direction: Direction,
+    bytes: &[u8],
+    rng: &mut Rng,
+    t: &mut u64,
+    f: &mut impl FnMut(Event),
+) {
+    let mut at = 0;
+    while at < bytes.len() {
+        let n = 1 + rng.below(bytes.len() - at);
+        let piece = &bytes[at..at + n];
+        at += n;
+        let captured = if rng.below(4) == 0 {
+            rng.below(n + 1)
+        } else {
+            n
+        };
+        let seg = Segment::new(&piece[..captured], *t, *t + 5).with_len(n);
+        session.push(direction, &seg, &mut *f);
+        *t += 10;
+    }
+}

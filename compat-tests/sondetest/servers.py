@@ -193,13 +193,6 @@ class RabbitMQ:
             "/usr/lib/rabbitmq/bin/rabbitmq-server"]), env=env, cwd=str(home))
         wait_port(port, self.proc, "rabbitmq-server", timeout=120)
 
-    def serving_pids(self) -> set[int]:
-        """The Erlang VM (beam.smp) under the start script: the process that owns
-        the AMQP sockets."""
-        import psutil
-        return {p.pid for p in psutil.Process(self.proc.pid).children(recursive=True)
-                if p.name().startswith("beam")}
-
 
 TANSU = os.environ.get("SONDE_TANSU", "/var/cache/sonde-tools/bin/tansu")
 

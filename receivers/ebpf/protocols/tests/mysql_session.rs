@@ -9,7 +9,7 @@
 mod common;
 mod transcript;
 
-use common::{push_in_random_pieces, Rng};
+use common::{replay_scrambled, Rng};
 use sonde_ebpf_protocols::mysql::{self, Command};
 use sonde_ebpf_protocols::{
     detect, DescribeContext, DescribeOptions, Description, Detection, Direction, Event, Exchange,
@@ -768,27 +768,15 @@ fn a_seeded_corpus_never_panics() {
                     bytes[i] = rng.next() as u8;
                 }
             }
-            let wrote = if rng.below(30) == 0 {
-                !r.wrote
-            } else {
-                r.wrote
-            };
-            let direction = if wrote == (local == Role::Client) {
-                Direction::Egress
-            } else {
-                Direction::Ingress
-            };
-            push_in_random_pieces(
+            replay_scrambled(
                 &mut session,
-                direction,
+                local,
+                r.wrote,
                 &bytes,
                 &mut rng,
                 &mut t,
                 &mut check,
             );
-            if rng.below(40) == 0 {
-                session.expire(t / 2, &mut check);
-            }
         }
         session.close(&mut check);
     }

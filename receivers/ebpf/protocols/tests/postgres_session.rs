@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{push_in_random_pieces, Rng};
+use common::{replay_scrambled, Rng};
 use sonde_ebpf_protocols::{
     DescribeContext, DescribeOptions, Direction, Event, Limits, Protocol, Role, Segment, Session,
     Value,
@@ -170,28 +170,15 @@ fn a_seeded_corpus_never_panics() {
                     bytes[i] = rng.next() as u8;
                 }
             }
-            let from_client = if rng.below(30) == 0 {
-                !from_client
-            } else {
-                from_client
-            };
-            let egress = from_client == (local == Role::Client);
-            let direction = if egress {
-                Direction::Egress
-            } else {
-                Direction::Ingress
-            };
-            push_in_random_pieces(
+            replay_scrambled(
                 &mut session,
-                direction,
+                local,
+                from_client,
                 &bytes,
                 &mut rng,
                 &mut t,
                 &mut count,
             );
-            if rng.below(40) == 0 {
-                session.expire(t / 2, &mut count);
-            }
         }
         session.close(&mut count);
     }

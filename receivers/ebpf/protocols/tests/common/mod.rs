@@ -161,16 +161,29 @@ impl Rng {
     }
 }
 
-/// Pushes `bytes` into `session` in random pieces, a quarter of them captured
-/// only in part, 10 ns apart from `*t` on; every event goes to `f`.
-pub fn push_in_random_pieces(
+/// Replays one recorded syscall's `bytes` into `session` as a corpus run
+/// scrambles it: one time in 30 as if the other end had sent them, in random
+/// pieces (a quarter captured only in part) 10 ns apart from `*t` on, and one
+/// time in 40 followed by an expiry. Every event goes to `f`.
+pub fn replay_scrambled(
     session: &mut Session,
-    direction: Direction,
+    local: Role,
+    sent_by_client: bool,
     bytes: &[u8],
     rng: &mut Rng,
     t: &mut u64,
     f: &mut impl FnMut(Event),
 ) {
+    let sent_by_client = if rng.below(30) == 0 {
+        !sent_by_client
+    } else {
+        sent_by_client
+    };
+    let direction = if sent_by_client == (local == Role::Client) {
+        Direction::Egress
+    } else {
+        Direction::Ingress
+    };
     let mut at = 0;
     while at < bytes.len() {
         let n = 1 + rng.below(bytes.len() - at);
@@ -184,5 +197,8 @@ pub fn push_in_random_pieces(
         let seg = Segment::new(&piece[..captured], *t, *t + 5).with_len(n);
         session.push(direction, &seg, &mut *f);
         *t += 10;
+    }
+    if rng.below(40) == 0 {
+        session.expire(*t / 2, &mut *f);
     }
 }

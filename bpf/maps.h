@@ -34,7 +34,7 @@ struct {
 	__type(value, __u64);
 } id_gen SEC(".maps");
 
-/* A data syscall's arguments, from its enter to its exit, by pid_tgid. */
+/* A data syscall's arguments, from its enter to its exit. */
 struct sonde_data_args {
 	__u64 enter_ns;
 	__u64 sock;
@@ -48,20 +48,33 @@ struct sonde_data_args {
 	__u8 reserved[6];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct sonde_data_args);
-} data_args SEC(".maps");
+/* What a thread carries from a syscall's enter to its exit, and its chained
+ * trace id (DeepFlow's syscall_trace_id). Task-local storage, not a hash by
+ * pid_tgid: it lives in the task itself, so a lookup is a pointer walk with
+ * no hashing or bucket lock, and it goes when the thread does. */
+struct sonde_thread {
+	struct sonde_data_args data;
+	__s64 conn_fd;
+	__u64 trace_id;
+	__u8 data_pending;
+	__u8 conn_pending;
+	__u8 last_direction;
+	__u8 reserved[5];
+};
 
-/* connect / accept: the fd (connect) from enter to exit, by pid_tgid. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __s64);
-} conn_args SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sonde_thread);
+} threads SEC(".maps");
+
+/* The current thread's state; created when `create` (at a syscall's enter). */
+static __always_inline struct sonde_thread *current_thread(bool create)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 enum sonde_role {
 	SONDE_ROLE_UNKNOWN = 0,
@@ -88,20 +101,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct sonde_sock_info);
 } sockets SEC(".maps");
-
-/* The chained trace id of a thread (DeepFlow's syscall_trace_id). */
-struct sonde_thread_trace {
-	__u64 trace_id;
-	__u8 last_direction;
-	__u8 reserved[7];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct sonde_thread_trace);
-} thread_trace SEC(".maps");
 
 #define SONDE_FILTER_MAP(name, key_type)                                       \
 	struct {                                                               \

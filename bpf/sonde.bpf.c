@@ -4,11 +4,12 @@
  * teardown, TCP state and retransmits, and process exec/exit. Every record
  * leaves through the `events` ring buffer; the contract is sonde_events.h.
  *
- * A data syscall is seen twice. At enter the filters run, the fd is resolved
- * to its TCP socket and the socket's sequence number is read (it is only
- * right before the bytes move); all of it is stashed by pid_tgid. At exit the
- * byte count is known: the first bytes are checked for an L7 protocol, the
- * payload is copied and the event is sent.
+ * A data syscall is seen twice. At enter the process filters run and the
+ * arguments are stashed in the thread's task-local storage: nothing else,
+ * because every hooked syscall of every process pays for enter. At exit the
+ * byte count is known, and only a call that moved bytes goes on: the fd is
+ * resolved to its socket, the port filters run, the first bytes are checked
+ * for an L7 protocol, the payload is copied and the event is sent.
  *
  * Syscall tracepoint records are read through `__u64 *ctx`: ctx[0] is the
  * common header, ctx[1] the syscall number, ctx[2..] the arguments (enter)
@@ -44,62 +45,59 @@ static __always_inline void fill_header(struct sonde_event_header *header, __u32
 
 static __always_inline int data_enter(__s32 fd, __u64 buf, __u64 iovcnt, __u64 mmsg, __u8 syscall, __u8 direction)
 {
+	if (fd < 0)
+		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!process_allowed(pid_tgid >> 32))
 		return 0;
-	struct sock *sk = fd_to_sock(fd, true);
-	if (!sk)
+	struct sonde_thread *thread = current_thread(true);
+	if (!thread)
 		return 0;
-	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (!ports_allowed(sport, dport))
-		return 0;
-	struct sonde_data_args args = {
+	thread->data = (struct sonde_data_args){
 		.enter_ns = bpf_ktime_get_ns(),
-		.sock = (__u64)sk,
 		.buf = buf,
 		.iovcnt = iovcnt,
 		.mmsg = mmsg,
 		.fd = fd,
-		.tcp_seq = tcp_seq(sk, direction),
 		.syscall = syscall,
 		.direction = direction,
 	};
-	bpf_map_update_elem(&data_args, &pid_tgid, &args, BPF_ANY);
+	thread->data_pending = 1;
 	return 0;
 }
 
 /* The chained trace id: ingress after egress (or first ingress) opens a new
  * id; ingress after ingress continues it; egress inherits it (0 if none). */
-static __always_inline __u64 thread_trace_id(__u32 tid, __u8 direction)
+static __always_inline __u64 thread_trace_id(struct sonde_thread *thread, __u8 direction)
 {
-	struct sonde_thread_trace *trace = bpf_map_lookup_elem(&thread_trace, &tid);
 	if (direction == SONDE_INGRESS) {
-		if (trace && trace->last_direction == SONDE_INGRESS)
-			return trace->trace_id;
-		struct sonde_thread_trace fresh = {
-			.trace_id = next_id(SONDE_ID_TRACE),
-			.last_direction = SONDE_INGRESS,
-		};
-		bpf_map_update_elem(&thread_trace, &tid, &fresh, BPF_ANY);
-		return fresh.trace_id;
+		if (thread->last_direction != SONDE_INGRESS) {
+			thread->trace_id = next_id(SONDE_ID_TRACE);
+			thread->last_direction = SONDE_INGRESS;
+		}
+		return thread->trace_id;
 	}
-	if (!trace)
-		return 0;
-	trace->last_direction = SONDE_EGRESS;
-	return trace->trace_id;
+	/* 0 until the thread's first ingress. */
+	thread->last_direction = SONDE_EGRESS;
+	return thread->trace_id;
 }
 
-static __always_inline int data_exit(__s64 ret)
+static __always_inline int data_exit(__s64 ret, __u8 syscall)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct sonde_data_args *stashed = bpf_map_lookup_elem(&data_args, &pid_tgid);
-	if (!stashed)
+	struct sonde_thread *thread = current_thread(false);
+	if (!thread || !thread->data_pending)
 		return 0;
-	struct sonde_data_args args = *stashed;
-	bpf_map_delete_elem(&data_args, &pid_tgid);
+	/* An enter whose exit was never seen (attached in between) must not
+	 * lend its arguments to another syscall. */
+	if (thread->data.syscall != syscall) {
+		thread->data_pending = 0;
+		return 0;
+	}
+	thread->data_pending = 0;
 	if (ret <= 0)
 		return 0;
+	struct sonde_data_args args = thread->data;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	__s64 bytes = ret;
 	if (args.mmsg) {
@@ -113,20 +111,32 @@ static __always_inline int data_exit(__s64 ret)
 			return 0;
 	}
 
+	struct sonde_sock_view view;
+	struct sock *sk = fd_to_sock(args.fd, true, &view);
+	if (!sk)
+		return 0;
+	if (!ports_allowed(view.sport, view.dport))
+		return 0;
+	args.sock = (__u64)sk;
+	/* The sequence number of the message's first byte: the socket's
+	 * counter has moved by exactly the bytes of this call. Of several
+	 * messages moved at once (sendmmsg/recvmmsg), only the total is
+	 * known, so the first one's number is too. */
+	args.tcp_seq = 0;
+	if (!view.udp && (!args.mmsg || ret == 1))
+		args.tcp_seq = first_byte_seq(sk, &view, args.direction, (__u32)bytes);
+
 	__u64 key = args.sock;
 	struct sonde_sock_info *info = bpf_map_lookup_elem(&sockets, &key);
 	if (!info || info->l7_protocol == SONDE_L7_UNKNOWN) {
 		__u8 head[SONDE_DETECT_LEN] = {};
 		__u32 head_len = read_head(&args, bytes, head);
-		struct sock *sk = (struct sock *)args.sock;
-		__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		/* UDP carries DNS only: never the stream protocols' checks. */
-		__u8 l7 = is_udp(sk) ? SONDE_L7_UNKNOWN : sonde_detect_l7(head, head_len, args.direction);
+		__u8 l7 = view.udp ? SONDE_L7_UNKNOWN : sonde_detect_l7(head, head_len, args.direction);
 		if (l7 == SONDE_L7_UNKNOWN)
-			l7 = sonde_detect_socket(sk, sport, dport, head, head_len);
+			l7 = sonde_detect_socket(sk, view.sport, view.dport, head, head_len);
 		if (l7 == SONDE_L7_UNKNOWN)
-			l7 = forced_by_port(sport, dport);
+			l7 = forced_by_port(view.sport, view.dport);
 		if (l7 == SONDE_L7_UNKNOWN) {
 			count(SONDE_COUNTER_FILTERED_NOT_L7);
 			return 0;
@@ -148,7 +158,7 @@ static __always_inline int data_exit(__s64 ret)
 	event->tuple = info->tuple;
 	event->socket_id = info->id;
 	event->l7_protocol = info->l7_protocol;
-	event->trace_id = thread_trace_id((__u32)pid_tgid, args.direction);
+	event->trace_id = thread_trace_id(thread, args.direction);
 	event->enter_ns = args.enter_ns;
 	event->bytes = bytes;
 	event->tcp_seq = args.tcp_seq;
@@ -201,28 +211,28 @@ static __always_inline int mmsg_enter(__u64 *ctx, __u8 syscall, __u8 direction, 
 SEC("tracepoint/syscalls/sys_enter_read")
 int sys_enter_read(__u64 *ctx) { return data_enter((__s32)ctx[2], ctx[3], 0, 0, SONDE_SYS_READ, SONDE_INGRESS); }
 SEC("tracepoint/syscalls/sys_exit_read")
-int sys_exit_read(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_read(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_READ); }
 
 SEC("tracepoint/syscalls/sys_enter_write")
 int sys_enter_write(__u64 *ctx) { return data_enter((__s32)ctx[2], ctx[3], 0, 0, SONDE_SYS_WRITE, SONDE_EGRESS); }
 SEC("tracepoint/syscalls/sys_exit_write")
-int sys_exit_write(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_write(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_WRITE); }
 
 SEC("tracepoint/syscalls/sys_enter_readv")
 int sys_enter_readv(__u64 *ctx) { return data_enter((__s32)ctx[2], ctx[3], ctx[4], 0, SONDE_SYS_READV, SONDE_INGRESS); }
 SEC("tracepoint/syscalls/sys_exit_readv")
-int sys_exit_readv(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_readv(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_READV); }
 
 SEC("tracepoint/syscalls/sys_enter_writev")
 int sys_enter_writev(__u64 *ctx) { return data_enter((__s32)ctx[2], ctx[3], ctx[4], 0, SONDE_SYS_WRITEV, SONDE_EGRESS); }
 SEC("tracepoint/syscalls/sys_exit_writev")
-int sys_exit_writev(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_writev(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_WRITEV); }
 
 /* sendto(fd, buf, len, flags, addr, addrlen) */
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sys_enter_sendto(__u64 *ctx) { return data_enter((__s32)ctx[2], ctx[3], 0, 0, SONDE_SYS_SENDTO, SONDE_EGRESS); }
 SEC("tracepoint/syscalls/sys_exit_sendto")
-int sys_exit_sendto(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_sendto(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_SENDTO); }
 
 /* recvfrom(fd, buf, len, flags, addr, addrlen) */
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
@@ -233,31 +243,31 @@ int sys_enter_recvfrom(__u64 *ctx)
 	return data_enter((__s32)ctx[2], ctx[3], 0, 0, SONDE_SYS_RECVFROM, SONDE_INGRESS);
 }
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int sys_exit_recvfrom(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_recvfrom(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_RECVFROM); }
 
 /* sendmsg(fd, msg, flags) */
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sys_enter_sendmsg(__u64 *ctx) { return msg_enter(ctx, SONDE_SYS_SENDMSG, SONDE_EGRESS, 0); }
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int sys_exit_sendmsg(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_sendmsg(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_SENDMSG); }
 
 /* recvmsg(fd, msg, flags) */
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
 int sys_enter_recvmsg(__u64 *ctx) { return msg_enter(ctx, SONDE_SYS_RECVMSG, SONDE_INGRESS, ctx[4]); }
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int sys_exit_recvmsg(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_recvmsg(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_RECVMSG); }
 
 /* sendmmsg(fd, mmsg, vlen, flags) */
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
 int sys_enter_sendmmsg(__u64 *ctx) { return mmsg_enter(ctx, SONDE_SYS_SENDMMSG, SONDE_EGRESS, 0); }
 SEC("tracepoint/syscalls/sys_exit_sendmmsg")
-int sys_exit_sendmmsg(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_sendmmsg(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_SENDMMSG); }
 
 /* recvmmsg(fd, mmsg, vlen, flags, timeout) */
 SEC("tracepoint/syscalls/sys_enter_recvmmsg")
 int sys_enter_recvmmsg(__u64 *ctx) { return mmsg_enter(ctx, SONDE_SYS_RECVMMSG, SONDE_INGRESS, ctx[5]); }
 SEC("tracepoint/syscalls/sys_exit_recvmmsg")
-int sys_exit_recvmmsg(__u64 *ctx) { return data_exit((__s64)ctx[2]); }
+int sys_exit_recvmmsg(__u64 *ctx) { return data_exit((__s64)ctx[2], SONDE_SYS_RECVMMSG); }
 
 /* ---- connection setup and teardown ----------------------------------- */
 
@@ -287,27 +297,30 @@ static __always_inline int conn_enter(__s64 fd)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!process_allowed(pid_tgid >> 32))
 		return 0;
-	bpf_map_update_elem(&conn_args, &pid_tgid, &fd, BPF_ANY);
+	struct sonde_thread *thread = current_thread(true);
+	if (!thread)
+		return 0;
+	thread->conn_fd = fd;
+	thread->conn_pending = 1;
 	return 0;
 }
 
 /* A connection starts: connect (fd from enter) or accept (fd is ret). */
 static __always_inline int conn_exit(__s64 ret, __u32 kind)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__s64 *stashed = bpf_map_lookup_elem(&conn_args, &pid_tgid);
-	if (!stashed)
+	struct sonde_thread *thread = current_thread(false);
+	if (!thread || !thread->conn_pending)
 		return 0;
-	__s32 fd = kind == SONDE_EVENT_CONNECT ? (__s32)*stashed : (__s32)ret;
-	bpf_map_delete_elem(&conn_args, &pid_tgid);
+	thread->conn_pending = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__s32 fd = kind == SONDE_EVENT_CONNECT ? (__s32)thread->conn_fd : (__s32)ret;
 	if (kind == SONDE_EVENT_CONNECT ? (ret != 0 && ret != -SONDE_EINPROGRESS) : ret < 0)
 		return 0;
-	struct sock *sk = fd_to_tcp_sock(fd);
+	struct sonde_sock_view view;
+	struct sock *sk = fd_to_tcp_sock(fd, &view);
 	if (!sk)
 		return 0;
-	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (!ports_allowed(sport, dport))
+	if (!ports_allowed(view.sport, view.dport))
 		return 0;
 	__u8 role = kind == SONDE_EVENT_CONNECT ? SONDE_ROLE_CLIENT : SONDE_ROLE_SERVER;
 	struct sonde_sock_info *info = sock_info_new(sk, role, SONDE_L7_UNKNOWN);
@@ -341,7 +354,8 @@ int sys_enter_close(__u64 *ctx)
 	if ((pid_tgid >> 32) == sonde_pid)
 		return 0;
 	__s32 fd = (__s32)ctx[2];
-	struct sock *sk = fd_to_sock(fd, true);
+	struct sonde_sock_view view;
+	struct sock *sk = fd_to_sock(fd, true, &view);
 	if (!sk)
 		return 0;
 	__u64 key = (__u64)sk;
@@ -411,17 +425,13 @@ int sched_process_exec(__u64 *ctx)
 	return 0;
 }
 
-/* sched:sched_process_exit fires per thread: forget the thread's state, and
- * report the process when its main thread goes. */
+/* sched:sched_process_exit fires per thread (whose task-local state goes
+ * with it): report the process when its main thread goes. */
 SEC("tracepoint/sched/sched_process_exit")
 int sched_process_exit(__u64 *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	bpf_map_delete_elem(&thread_trace, &tid);
-	bpf_map_delete_elem(&data_args, &pid_tgid);
-	bpf_map_delete_elem(&conn_args, &pid_tgid);
-	if ((pid_tgid >> 32) != tid)
+	if ((pid_tgid >> 32) != (__u32)pid_tgid)
 		return 0;
 	if (!process_allowed(pid_tgid >> 32))
 		return 0;

@@ -57,6 +57,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_nginx(work: Path, port: int) -> subprocess.Popen:
+    # The worker runs as an unprivileged user: the page must be readable to it
+    # (a temporary directory is 0700), or every answer is a 403.
+    work.chmod(0o755)
     body = work / "www"
     body.mkdir()
     (body / "index.html").write_text("<html><body>" + "x" * 512 + "</body></html>\n")
@@ -177,6 +180,10 @@ def run_wrk(port: int, seconds: int, connections: int) -> dict:
          f"http://127.0.0.1:{port}/"],
         capture_output=True, text=True, check=True).stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))
+    # Figures of error answers measure something else: refuse them.
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if failed:
+        raise SystemExit(f"wrk: {failed.group(1)} of {requests} answers were not 2xx/3xx")
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     return {"requests": requests, "rps": requests / seconds,
@@ -192,6 +199,9 @@ def run_hey(port: int, seconds: int, rate: int, workers: int) -> dict:
     p99 = float(re.search(r"99%+ in ([\d.]+) secs", out).group(1)) * 1e3
     codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", out)
     requests = sum(int(n) for _, n in codes)
+    failed = sum(int(n) for code, n in codes if not code.startswith(("2", "3")))
+    if failed:
+        raise SystemExit(f"hey: {failed} of {requests} answers were not 2xx/3xx")
     return {"requests": requests, "rps": requests / seconds, "p50": p50, "p99": p99}
 
 

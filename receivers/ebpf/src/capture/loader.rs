@@ -20,6 +20,9 @@ pub(crate) fn load(object: &[u8], config: &CaptureConfig) -> Result<Ebpf, Captur
         .override_global("payload_size", &payload_size, true)
         .override_global("filter_flags", &filter_flags, true)
         .map_max_entries("events", ring_bytes)
+        // `threads` is task-local storage, which aya has no typed handle for;
+        // only the kernel side uses it.
+        .allow_unsupported_maps()
         .load(object)
         .map_err(|e| CaptureError::Load(Box::new(e)))?;
 

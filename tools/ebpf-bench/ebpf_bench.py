@@ -9,6 +9,10 @@ PostgreSQL 15 and pgbench, for the other workloads). Runs, on 127.0.0.1:
   throughput, p50/p99 latency, and sonde's CPU per 1,000 requests traced;
 * fixed rate: `hey` at 1,000 requests/s, without and with sonde; p50/p99 and
   sonde's CPU as a share of one core;
+* with `--floor` instead: nginx under `wrk` with nothing attached, with
+  programs that do nothing on the same syscall tracepoints (and on the raw
+  sys_enter/sys_exit tracepoints), and with sonde, alternating, a few rounds:
+  what the hooks cost before any work is done in them;
 * with `--workload redis` or `--workload pgbench` instead: redis-server under
   `redis-benchmark` (SET and GET, 16 connections, pipelines of 16), or
   PostgreSQL under `pgbench` (select-only, 4 clients), each as fast as it goes,
@@ -159,14 +163,21 @@ service:
     traces: {{receivers: [ebpf], exporters: [debug]}}
     metrics: {{receivers: [ebpf], exporters: [debug]}}
   telemetry:
-    logs: {{level: warn}}
+    logs: {{level: info}}
     metrics: {{level: none}}
 """)
+    log = work / "sonde.log"
     proc = subprocess.Popen([binary, "--config", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=open(work / "sonde.log", "w"))
-    time.sleep(3)  # loading and attaching the programs
-    if proc.poll() is not None:
-        raise SystemExit(f"sonde exited: {(work / 'sonde.log').read_text()}")
+                            stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    # The kernel verifies the programs for several seconds of CPU: measuring
+    # before that is over would charge it to the run.
+    deadline = time.monotonic() + 120
+    while "eBPF capture started" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit(f"sonde did not start capturing: {log.read_text()}")
+        time.sleep(0.2)
+    time.sleep(1)
     return proc
 
 
@@ -238,6 +249,9 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--workload", choices=("nginx", "redis", "pgbench"), default="nginx")
+    ap.add_argument("--floor", action="store_true",
+                    help="nginx under wrk: nothing, empty programs on the hooks, sonde")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --floor")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("ebpf-bench: needs root (the eBPF receiver does)", file=sys.stderr)
@@ -246,6 +260,8 @@ def main() -> int:
     binary = args.sonde or f"{target}/release/sonde"
     if args.workload != "nginx":
         return saturation_only(args, binary)
+    if args.floor:
+        return floor(args, binary)
     if missing_tool("nginx", "wrk", "hey"):
         return 2
 
@@ -297,6 +313,74 @@ def main() -> int:
     ]
     print_rows(f"nginx (1 worker) on 127.0.0.1, {args.seconds} s per run, "
                f"wrk -c{args.connections}, hey -c4", rows)
+    return 0
+
+
+FLOOR_DIR = Path(__file__).resolve().parent / "floor"
+BPF_INCLUDE = Path(__file__).resolve().parents[2] / "bpf"
+
+
+def build_floor(work: Path) -> dict[str, list[str]]:
+    """Compiles the empty programs and their libbpf loader; the commands that
+    attach each set."""
+    for source in ("floor.bpf.c", "raw.bpf.c"):
+        subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I", str(BPF_INCLUDE),
+                        "-c", str(FLOOR_DIR / source), "-o", str(work / source.replace(".c", ".o"))],
+                       check=True)
+    subprocess.run(["cc", "-O2", str(FLOOR_DIR / "attach.c"), "-o", str(work / "attach"), "-lbpf"],
+                   check=True)
+    return {
+        "empty programs on sonde's syscall tracepoints": [str(work / "attach"), str(work / "floor.bpf.o")],
+        "empty programs on raw sys_enter / sys_exit": [str(work / "attach"), str(work / "raw.bpf.o")],
+    }
+
+
+def attached(command: list[str], work: Path, run):
+    """Runs `run` while `command` holds its programs attached."""
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    if proc.stderr.readline().strip() != "attach: ready":
+        proc.wait()
+        raise SystemExit(f"ebpf-bench: {' '.join(command)} failed: {proc.stderr.read()}")
+    try:
+        return run()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def floor(args, binary: str) -> int:
+    """nginx at saturation: nothing attached, empty programs, sonde; rounds
+    alternate so drift in the machine lands on every setting alike."""
+    if missing_tool("nginx", "wrk", "clang", "cc"):
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        hooks = build_floor(work)
+        port = free_port()
+        nginx = start_nginx(work, port)
+        runs: dict[str, list[float]] = {"nothing attached": [], **{k: [] for k in hooks}, "sonde": []}
+        try:
+            run_wrk(port, 2, args.connections)  # warm-up
+            load = lambda: run_wrk(port, args.seconds, args.connections)["rps"]
+            for _ in range(args.rounds):
+                runs["nothing attached"].append(load())
+                for name, command in hooks.items():
+                    runs[name].append(attached(command, work, load))
+                sonde = start_sonde(binary, work, port)
+                try:
+                    runs["sonde"].append(load())
+                finally:
+                    sonde.send_signal(signal.SIGTERM)
+                    sonde.wait(timeout=60)
+        finally:
+            nginx.send_signal(signal.SIGQUIT)
+            nginx.wait(timeout=10)
+    median = {name: sorted(v)[len(v) // 2] for name, v in runs.items()}
+    base = median["nothing attached"]
+    rows = [(name, f"{rps:,.0f} req/s ({100 * (rps / base - 1):+.1f} %)", "")
+            for name, rps in median.items()]
+    print_rows(f"nginx (1 worker) under wrk -c{args.connections}, {args.seconds} s per run, "
+               f"median of {args.rounds} rounds", rows)
     return 0
 
 

@@ -181,6 +181,16 @@ service:
     return proc
 
 
+def with_sonde(binary: str, work: Path, port: int, run):
+    """`run(sonde)` with a fresh sonde tracing `port`, stopped after."""
+    sonde = start_sonde(binary, work, port)
+    try:
+        return run(sonde)
+    finally:
+        sonde.send_signal(signal.SIGTERM)
+        sonde.wait(timeout=60)
+
+
 def millis(value: str, unit: str) -> float:
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
@@ -281,12 +291,8 @@ def main() -> int:
                 ("rate_on", lambda: run_hey(port, args.seconds, args.rate, 4)),
                 ("sat_on", lambda: run_wrk(port, args.seconds, args.connections)),
             ):
-                sonde = start_sonde(binary, work, port)
-                try:
-                    results[name] = measured(sonde, run)
-                finally:
-                    sonde.send_signal(signal.SIGTERM)
-                    sonde.wait(timeout=60)
+                results[name] = with_sonde(binary, work, port,
+                                           lambda sonde, run=run: measured(sonde, run))
         finally:
             nginx.send_signal(signal.SIGQUIT)
             nginx.wait(timeout=10)
@@ -366,12 +372,7 @@ def floor(args, binary: str) -> int:
                 runs["nothing attached"].append(load())
                 for name, command in hooks.items():
                     runs[name].append(attached(command, work, load))
-                sonde = start_sonde(binary, work, port)
-                try:
-                    runs["sonde"].append(load())
-                finally:
-                    sonde.send_signal(signal.SIGTERM)
-                    sonde.wait(timeout=60)
+                runs["sonde"].append(with_sonde(binary, work, port, lambda _: load()))
         finally:
             nginx.send_signal(signal.SIGQUIT)
             nginx.wait(timeout=10)
@@ -404,12 +405,8 @@ def saturation_only(args, binary: str) -> int:
         try:
             run(port, 2)  # warm-up
             off = measured(None, lambda: run(port, args.seconds))
-            sonde = start_sonde(binary, work, port)
-            try:
-                on = measured(sonde, lambda: run(port, args.seconds))
-            finally:
-                sonde.send_signal(signal.SIGTERM)
-                sonde.wait(timeout=60)
+            on = with_sonde(binary, work, port,
+                            lambda sonde: measured(sonde, lambda: run(port, args.seconds)))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)

@@ -46,8 +46,9 @@ def influx(start_sonde, grpc_sink):
 
 
 def points(sink) -> dict:
-    """metric name -> [(attributes, time, value, kind)] of everything the sink got; a
-    value is `(int, n)` or `(float, x)`, as the data point holds it."""
+    """metric name -> [(attributes, time, value, kind)] of everything the sink got, in
+    time order (separate writes may leave the pipeline in either order, as in
+    otelcol); a value is `(int, n)` or `(float, x)`, as the data point holds it."""
     out = {}
     for request in sink.snapshot("metrics"):
         for rm in request.resource_metrics:
@@ -61,6 +62,8 @@ def points(sink) -> dict:
                         value = (int if which == "as_int" else float, getattr(dp, which))
                         out.setdefault(metric.name, []).append(
                             (attrs, dp.time_unix_nano, value, kind))
+    for series in out.values():
+        series.sort(key=lambda point: point[1])
     return out
 
 

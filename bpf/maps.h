@@ -37,15 +37,13 @@ struct {
 /* A data syscall's arguments, from its enter to its exit. */
 struct sonde_data_args {
 	__u64 enter_ns;
-	__u64 sock;
 	__u64 buf;
 	__u64 iovcnt;
 	__u64 mmsg;
 	__s32 fd;
-	__u32 tcp_seq;
 	__u8 syscall;
 	__u8 direction;
-	__u8 reserved[6];
+	__u8 reserved[2];
 };
 
 /* What a thread carries from a syscall's enter to its exit, and its chained

@@ -87,24 +87,20 @@ static __always_inline int data_exit(__s64 ret, __u8 syscall)
 	struct sonde_thread *thread = current_thread(false);
 	if (!thread || !thread->data_pending)
 		return 0;
+	thread->data_pending = 0;
 	/* An enter whose exit was never seen (attached in between) must not
 	 * lend its arguments to another syscall. */
-	if (thread->data.syscall != syscall) {
-		thread->data_pending = 0;
+	if (thread->data.syscall != syscall || ret <= 0)
 		return 0;
-	}
-	thread->data_pending = 0;
-	if (ret <= 0)
-		return 0;
-	struct sonde_data_args args = thread->data;
+	const struct sonde_data_args *args = &thread->data;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	__s64 bytes = ret;
-	if (args.mmsg) {
+	if (args->mmsg) {
 		/* ret counts messages; the first message's length is in msg_len. */
 		__u32 msg_len = 0;
 		if (bpf_probe_read_user(&msg_len, sizeof(msg_len),
-					(void *)(args.mmsg + __builtin_offsetof(struct sonde_mmsghdr, msg_len))))
+					(void *)(args->mmsg + __builtin_offsetof(struct sonde_mmsghdr, msg_len))))
 			return 0;
 		bytes = msg_len;
 		if (bytes <= 0)
@@ -112,27 +108,26 @@ static __always_inline int data_exit(__s64 ret, __u8 syscall)
 	}
 
 	struct sonde_sock_view view;
-	struct sock *sk = fd_to_sock(args.fd, true, &view);
+	struct sock *sk = fd_to_sock(args->fd, true, &view);
 	if (!sk)
 		return 0;
 	if (!ports_allowed(view.sport, view.dport))
 		return 0;
-	args.sock = (__u64)sk;
 	/* The sequence number of the message's first byte: the socket's
 	 * counter has moved by exactly the bytes of this call. Of several
 	 * messages moved at once (sendmmsg/recvmmsg), only the total is
-	 * known, so the first one's number is too. */
-	args.tcp_seq = 0;
-	if (!view.udp && (!args.mmsg || ret == 1))
-		args.tcp_seq = first_byte_seq(sk, &view, args.direction, (__u32)bytes);
+	 * known, so the first one's number is not. */
+	__u32 seq = 0;
+	if (!view.udp && (!args->mmsg || ret == 1))
+		seq = first_byte_seq(sk, &view, args->direction, (__u32)bytes);
 
-	__u64 key = args.sock;
+	__u64 key = (__u64)sk;
 	struct sonde_sock_info *info = bpf_map_lookup_elem(&sockets, &key);
 	if (!info || info->l7_protocol == SONDE_L7_UNKNOWN) {
 		__u8 head[SONDE_DETECT_LEN] = {};
-		__u32 head_len = read_head(&args, bytes, head);
+		__u32 head_len = read_head(args, bytes, head);
 		/* UDP carries DNS only: never the stream protocols' checks. */
-		__u8 l7 = view.udp ? SONDE_L7_UNKNOWN : sonde_detect_l7(head, head_len, args.direction);
+		__u8 l7 = view.udp ? SONDE_L7_UNKNOWN : sonde_detect_l7(head, head_len, args->direction);
 		if (l7 == SONDE_L7_UNKNOWN)
 			l7 = sonde_detect_socket(sk, view.sport, view.dport, head, head_len);
 		if (l7 == SONDE_L7_UNKNOWN)
@@ -144,7 +139,7 @@ static __always_inline int data_exit(__s64 ret, __u8 syscall)
 		if (info)
 			info->l7_protocol = l7;
 		else
-			info = sock_info_new((struct sock *)args.sock, SONDE_ROLE_UNKNOWN, l7);
+			info = sock_info_new(sk, SONDE_ROLE_UNKNOWN, l7);
 		if (!info)
 			return 0;
 	}
@@ -158,19 +153,19 @@ static __always_inline int data_exit(__s64 ret, __u8 syscall)
 	event->tuple = info->tuple;
 	event->socket_id = info->id;
 	event->l7_protocol = info->l7_protocol;
-	event->trace_id = thread_trace_id(thread, args.direction);
-	event->enter_ns = args.enter_ns;
+	event->trace_id = thread_trace_id(thread, args->direction);
+	event->enter_ns = args->enter_ns;
 	event->bytes = bytes;
-	event->tcp_seq = args.tcp_seq;
-	event->fd = args.fd;
-	event->direction = args.direction;
-	event->syscall = args.syscall;
+	event->tcp_seq = seq;
+	event->fd = args->fd;
+	event->direction = args->direction;
+	event->syscall = args->syscall;
 	event->reserved = 0;
 
 	__u32 want = payload_size;
 	if ((__u64)bytes < want)
 		want = bytes;
-	__u32 copied = read_payload(&args, want, scratch->payload);
+	__u32 copied = read_payload(args, want, scratch->payload);
 	event->payload_len = copied;
 
 	__u64 size = sizeof(struct sonde_data_event) + copied;

@@ -326,12 +326,23 @@ FLOOR_DIR = Path(__file__).resolve().parent / "floor"
 BPF_INCLUDE = Path(__file__).resolve().parents[2] / "bpf"
 
 
+def empty_programs_on_sondes_syscall_hooks() -> str:
+    """C source of one do-nothing program per syscall tracepoint sonde's kernel
+    side attaches to, read from its sections, so the floor follows the hooks."""
+    sections = re.findall(r'SEC\("(tracepoint/syscalls/\w+)"\)', (BPF_INCLUDE / "sonde.bpf.c").read_text())
+    programs = "".join(f'SEC("{section}")\nint empty_{i}(void *ctx) {{ return 0; }}\n'
+                       for i, section in enumerate(sections))
+    return ('#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n'
+            'char LICENSE[] SEC("license") = "GPL";\n' + programs)
+
+
 def build_floor(work: Path) -> dict[str, list[str]]:
     """Compiles the empty programs and their libbpf loader; the commands that
     attach each set."""
-    for source in ("floor.bpf.c", "raw.bpf.c"):
+    (work / "floor.bpf.c").write_text(empty_programs_on_sondes_syscall_hooks())
+    for source in (work / "floor.bpf.c", FLOOR_DIR / "raw.bpf.c"):
         subprocess.run(["clang", "-O2", "-g", "-target", "bpf", "-I", str(BPF_INCLUDE),
-                        "-c", str(FLOOR_DIR / source), "-o", str(work / source.replace(".c", ".o"))],
+                        "-c", str(source), "-o", str(work / source.name.replace(".c", ".o"))],
                        check=True)
     subprocess.run(["cc", "-O2", str(FLOOR_DIR / "attach.c"), "-o", str(work / "attach"), "-lbpf"],
                    check=True)
@@ -341,7 +352,7 @@ def build_floor(work: Path) -> dict[str, list[str]]:
     }
 
 
-def attached(command: list[str], work: Path, run):
+def attached(command: list[str], run):
     """Runs `run` while `command` holds its programs attached."""
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     if proc.stderr.readline().strip() != "attach: ready":
@@ -371,7 +382,7 @@ def floor(args, binary: str) -> int:
             for _ in range(args.rounds):
                 runs["nothing attached"].append(load())
                 for name, command in hooks.items():
-                    runs[name].append(attached(command, work, load))
+                    runs[name].append(attached(command, load))
                 runs["sonde"].append(with_sonde(binary, work, port, lambda _: load()))
         finally:
             nginx.send_signal(signal.SIGQUIT)
